@@ -1,0 +1,68 @@
+"""One call at the top of every chapter: quiet logs, fixed seeds, deterministic ops.
+
+Strict nbval compares every stored output with a fresh run, so a chapter must compute the same
+numbers each time it runs, and print nothing that changes from run to run. :func:`setup_notebook`
+makes that so for everything that does not take an explicit ``numpy.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def _stderr_fd_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to ``/dev/null`` for the duration of the block.
+
+    TensorFlow's C++ runtime logs through absl *before* its log level is configured (for
+    example "Could not find cuda drivers" with a timestamp), so ``TF_CPP_MIN_LOG_LEVEL`` cannot
+    silence it; only the file descriptor can. Python exceptions are unaffected.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow and initialise its devices without the C++ start-up chatter.
+
+    Returns:
+        The ``tensorflow`` module.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _stderr_fd_silenced():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+        tf.constant(0.0) + 1.0  # the first op initialises the (absent or present) GPU runtime
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+def setup_notebook(seed: int = 0, *, deterministic_tf: bool = True) -> None:
+    """Prepare a chapter notebook for reproducible output.
+
+    - imports TensorFlow with its start-up logging silenced (:func:`import_tensorflow_quietly`);
+    - seeds Python, NumPy's legacy global RNG and the Keras/TensorFlow RNGs with
+      ``keras.utils.set_random_seed(seed)``;
+    - turns on TensorFlow op determinism, so repeated runs give identical results on the CPU.
+
+    Args:
+        seed: the seed for every global random number generator.
+        deterministic_tf: enable ``tf.config.experimental.enable_op_determinism()``.
+    """
+    tf = import_tensorflow_quietly()
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if deterministic_tf:
+        tf.config.experimental.enable_op_determinism()

@@ -1,0 +1,79 @@
+"""The book's structure cannot drift from the code and the configuration.
+
+- every public module of ``lstmbook`` is documented in the API reference;
+- every notebook and page under ``book/`` is in ``_toc.yml``, and every ``_toc.yml`` entry exists;
+- every notebook's Colab install cell points at the repository URL of ``_config.yml``;
+- every notebook is committed fully executed, in order, with no error output.
+"""
+
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import lstmbook
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _public_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(lstmbook.__path__, prefix="lstmbook."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return names
+
+
+def _toc_files(entries) -> list[str]:
+    files = []
+    for entry in entries:
+        if "file" in entry:
+            files.append(entry["file"])
+        for key in ("chapters", "sections", "parts"):
+            files += _toc_files(entry.get(key, []))
+    return files
+
+
+def test_every_public_module_is_in_the_api_reference():
+    api_page = (BOOK / "appendices" / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"\.\. automodule:: ([\w.]+)", api_page))
+    missing = sorted(set(_public_modules()) - documented)
+    assert not missing, f"add these modules to book/appendices/api.md: {missing}"
+
+
+def test_toc_and_files_agree():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    listed = {toc["root"], *_toc_files(toc["parts"])}
+    for name in listed:
+        assert any((ROOT / f"{name}{ext}").is_file() for ext in (".md", ".ipynb")), name
+    pages = {str(p.relative_to(ROOT).with_suffix("")) for p in BOOK.rglob("*.md")}
+    pages |= {str(p.relative_to(ROOT).with_suffix("")) for p in NOTEBOOKS}
+    assert pages <= listed, f"pages missing from _toc.yml: {sorted(pages - listed)}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_notebook_install_cell_uses_the_configured_repository(notebook):
+    repo_url = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    urls = re.findall(r"git\+(https://[^\"'\s]+)", code)
+    assert urls, "the first code cell must install lstmbook on Colab (see book/background/index.ipynb)"
+    assert set(urls) == {repo_url}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_notebook_is_committed_executed_in_order(notebook):
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert None not in counts, "run `make execute`: some cells have no stored execution"
+    assert counts == list(range(1, len(code) + 1)), "cells were not executed top to bottom once"
+    for cell in code:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "raises-exception" not in tags:
+            assert all(o["output_type"] != "error" for o in cell["outputs"]), "".join(cell["source"])
