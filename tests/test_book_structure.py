@@ -34,6 +34,8 @@ def _toc_files(entries) -> list[str]:
     for entry in entries:
         if "file" in entry:
             files.append(entry["file"])
+        if "glob" in entry:
+            files += [str(p.relative_to(ROOT).with_suffix("")) for p in ROOT.glob(entry["glob"])]
         for key in ("chapters", "sections", "parts"):
             files += _toc_files(entry.get(key, []))
     return files
