@@ -32,8 +32,13 @@ def _stderr_fd_silenced() -> Iterator[None]:
         os.close(saved)
 
 
-def import_tensorflow_quietly():
+def import_tensorflow_quietly(logical_cpus: int | None = None):
     """Import TensorFlow and initialise its devices without the C++ start-up chatter.
+
+    Args:
+        logical_cpus: if given, split the physical CPU into this many logical devices before
+            the runtime starts (for ``tf.distribute`` demonstrations on one machine). This must
+            happen before any TensorFlow op runs, so it can only be done here.
 
     Returns:
         The ``tensorflow`` module.
@@ -42,13 +47,22 @@ def import_tensorflow_quietly():
     with _stderr_fd_silenced():
         import tensorflow as tf
 
+        if logical_cpus is not None:
+            if logical_cpus < 1:
+                raise ValueError(f"logical_cpus must be >= 1, got {logical_cpus}")
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(logical_cpus)]
+            )
         tf.config.list_physical_devices()
         tf.constant(0.0) + 1.0  # the first op initialises the (absent or present) GPU runtime
     tf.get_logger().setLevel("ERROR")
     return tf
 
 
-def setup_notebook(seed: int = 0, *, deterministic_tf: bool = True) -> None:
+def setup_notebook(
+    seed: int = 0, *, deterministic_tf: bool = True, logical_cpus: int | None = None
+) -> None:
     """Prepare a chapter notebook for reproducible output.
 
     - imports TensorFlow with its start-up logging silenced (:func:`import_tensorflow_quietly`);
@@ -59,8 +73,11 @@ def setup_notebook(seed: int = 0, *, deterministic_tf: bool = True) -> None:
     Args:
         seed: the seed for every global random number generator.
         deterministic_tf: enable ``tf.config.experimental.enable_op_determinism()``.
+        logical_cpus: split the CPU into this many logical devices (see
+            :func:`import_tensorflow_quietly`); must be given in the first call, before any
+            other TensorFlow work in the process.
     """
-    tf = import_tensorflow_quietly()
+    tf = import_tensorflow_quietly(logical_cpus)
     import keras
 
     keras.utils.set_random_seed(seed)
