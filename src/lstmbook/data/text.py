@@ -1,0 +1,154 @@
+"""A text corpus that ships with Python itself, and a character vocabulary for language models.
+
+:func:`stdlib_text_corpus` reads the source code of a few pure-Python standard-library modules
+with ``inspect.getsource``: no download, always available, and a reader recognises what a model
+trained on it generates. The exact text depends on the Python version.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from ._checks import check_int
+
+DEFAULT_CORPUS_MODULES: tuple[str, ...] = (
+    "textwrap",
+    "heapq",
+    "string",
+    "shlex",
+    "queue",
+    "glob",
+    "fnmatch",
+    "colorsys",
+    "bisect",
+)
+"""Pure-Python standard-library modules whose source makes the default corpus (~100k characters)."""
+
+
+def stdlib_text_corpus(modules: Sequence[str] = DEFAULT_CORPUS_MODULES) -> str:
+    """Concatenate the source code of standard-library modules into one text.
+
+    Args:
+        modules: importable module names whose source is available (pure Python).
+
+    Returns:
+        The sources, each followed by a blank line, in the given order.
+    """
+    if isinstance(modules, str) or len(modules) == 0:
+        raise ValueError(f"modules must be a non-empty sequence of module names, got {modules!r}")
+    parts = []
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+            parts.append(inspect.getsource(module))
+        except (ImportError, OSError, TypeError) as error:
+            raise ValueError(f"cannot read the source of module {name!r}: {error}") from error
+    return "\n\n".join(parts) + "\n"
+
+
+class CharVocab:
+    """A character-level vocabulary: ids ``0 .. size - 1`` for the sorted distinct characters.
+
+    >>> vocab = CharVocab("hello")
+    >>> vocab.chars
+    'ehlo'
+    >>> vocab.decode(vocab.encode("hole"))
+    'hole'
+    """
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or len(text) == 0:
+            raise ValueError(f"text must be a non-empty str, got {type(text).__name__}")
+        self.chars = "".join(sorted(set(text)))
+        self._index = {char: k for k, char in enumerate(self.chars)}
+
+    @property
+    def size(self) -> int:
+        """Number of distinct characters."""
+        return len(self.chars)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def encode(self, text: str) -> np.ndarray:
+        """``text`` as an ``(len(text),)`` int64 array of ids; ValueError on an unknown character."""
+        try:
+            return np.fromiter((self._index[c] for c in text), dtype=np.int64, count=len(text))
+        except KeyError as error:
+            raise ValueError(f"character {error.args[0]!r} is not in the vocabulary") from None
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """The characters of ``ids`` (any iterable of ints in ``[0, size)``)."""
+        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+        if ids.size and (ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer)):
+            raise ValueError(f"ids must be a 1-D sequence of ints, got {ids.dtype} {ids.shape}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
+            raise ValueError(
+                f"ids must lie in [0, {self.size}), got range [{ids.min()}, {ids.max()}]"
+            )
+        return "".join(self.chars[k] for k in ids)
+
+    def __repr__(self) -> str:
+        return f"CharVocab(size={self.size})"
+
+
+def next_token_windows(
+    ids: np.ndarray, seq_len: int, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a token stream into (input, target) pairs shifted by one for next-token prediction.
+
+    Args:
+        ids: ``(length,)`` integer ids.
+        seq_len: steps per window (>= 1).
+        stride: step between window starts; default ``seq_len`` (non-overlapping).
+
+    Returns:
+        x: ``(n, seq_len)`` int64 ``ids[s : s + seq_len]``.
+        y: ``(n, seq_len)`` int64 ``ids[s + 1 : s + seq_len + 1]``.
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"ids must be a 1-D integer array, got {ids.dtype} with shape {ids.shape}")
+    seq_len = check_int("seq_len", seq_len, 1)
+    stride = seq_len if stride is None else check_int("stride", stride, 1)
+    if ids.size < seq_len + 1:
+        raise ValueError(f"need at least seq_len + 1 = {seq_len + 1} ids, got {ids.size}")
+    starts = np.arange(0, ids.size - seq_len, stride)
+    offsets = np.arange(seq_len)
+    x = ids[starts[:, None] + offsets].astype(np.int64)
+    y = ids[starts[:, None] + offsets + 1].astype(np.int64)
+    return x, y
+
+
+def unigram_cross_entropy(train_ids: np.ndarray, eval_ids: np.ndarray, vocab_size: int) -> float:
+    """Cross-entropy (nats per token) on ``eval_ids`` of the character frequencies of ``train_ids``.
+
+    The baseline a language model must beat: it knows how common each character is but nothing
+    about context. Counts get add-one (Laplace) smoothing so that a character unseen in training
+    does not give an infinite loss.
+
+    Args:
+        train_ids: ``(n_train,)`` integer ids the frequencies are counted on.
+        eval_ids: ``(n_eval,)`` integer ids the loss is measured on.
+        vocab_size: number of ids, ``> max id``.
+    """
+    vocab_size = check_int("vocab_size", vocab_size, 1)
+    arrays = []
+    for name, ids in (("train_ids", train_ids), ("eval_ids", eval_ids)):
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or ids.size == 0 or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(
+                f"{name} must be a non-empty 1-D integer array, got {ids.dtype} {ids.shape}"
+            )
+        if ids.min() < 0 or ids.max() >= vocab_size:
+            raise ValueError(
+                f"{name} must lie in [0, {vocab_size}), got range [{ids.min()}, {ids.max()}]"
+            )
+        arrays.append(ids)
+    counts = np.bincount(arrays[0], minlength=vocab_size) + 1.0
+    log_p = np.log(counts / counts.sum())
+    return float(-log_p[arrays[1]].mean())
