@@ -174,6 +174,18 @@ def test_motif_task_label_says_whether_the_motif_occurs():
     np.testing.assert_array_equal(contains, y == 1)
 
 
+def test_motif_task_is_solved_by_one_filter_and_global_max_pooling():
+    # the docstring's claim: a width-k convolution whose kernel is the one-hot motif, then a
+    # global max over time, reaches k exactly when the motif occurs
+    motif = (1, 3, 0, 2)
+    x, y = data.motif_task(600, 80, motif=motif, n_symbols=4, seed=18)
+    kernel = np.eye(4)[list(motif)]  # (k, n_symbols)
+    windows = np.lib.stride_tricks.sliding_window_view(x, len(motif), axis=1)  # (n, T-k+1, 4, k)
+    responses = np.einsum("ntck,kc->nt", windows, kernel)
+    predicted = (responses.max(axis=1) == len(motif)).astype(np.int64)
+    np.testing.assert_array_equal(predicted, y)
+
+
 def test_motif_task_rejects_bad_motifs():
     with pytest.raises(ValueError, match=r"motif symbols must lie in \[0, 4\)"):
         data.motif_task(10, 20, motif=(0, 4))
@@ -332,6 +344,14 @@ def test_embedded_reber_dataset_exclude_gives_held_out_strings():
     assert not set(train.strings) & set(test.strings)
     unrestricted = data.embedded_reber_dataset(200, seed=15)
     assert set(train.strings) & set(unrestricted.strings)  # without exclude, short strings repeat
+
+
+def test_embedded_reber_dataset_min_length():
+    ds = data.embedded_reber_dataset(100, seed=19, min_length=20)
+    assert min(map(len, ds.strings)) >= 20
+    assert all(EMBEDDED.fullmatch(s) for s in ds.strings)
+    with pytest.raises(ValueError, match="min_length must be <= 30"):
+        data.embedded_reber_dataset(10, min_length=31)
 
 
 def test_predicts_legal_next_scores_top_k():
