@@ -68,7 +68,8 @@ def setup_notebook(
     - imports TensorFlow with its start-up logging silenced (:func:`import_tensorflow_quietly`);
     - seeds Python, NumPy's legacy global RNG and the Keras/TensorFlow RNGs with
       ``keras.utils.set_random_seed(seed)``;
-    - turns on TensorFlow op determinism, so repeated runs give identical results on the CPU.
+    - turns on TensorFlow op determinism, so repeated runs give identical results on the CPU;
+    - applies the book's figure style (:func:`lstmbook.plotting.use_book_style`).
 
     Args:
         seed: the seed for every global random number generator.
@@ -83,3 +84,7 @@ def setup_notebook(
     keras.utils.set_random_seed(seed)
     if deterministic_tf:
         tf.config.experimental.enable_op_determinism()
+
+    from lstmbook.plotting import use_book_style
+
+    use_book_style()

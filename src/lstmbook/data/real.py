@@ -51,8 +51,8 @@ def digits_sequences() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8x8 handwritten digits, each image read as a sequence of its 8 rows.
 
     Returns:
-        x: ``(1797, 8, 8)`` float32, ``(image, row = time step, pixel column = feature)``,
-            intensities scaled from 0..16 to [0, 1].
+        x: ``(1797, 8, 8)`` float32, ``(image, row = time step, pixel column = feature)``;
+        intensities scaled from 0..16 to [0, 1].
         y: ``(1797,)`` int64 digit labels 0-9.
     """
     from sklearn.datasets import load_digits
