@@ -1,0 +1,239 @@
+"""A small Keras-like ``Sequential`` model: recurrent layers, then a Dense head.
+
+::
+
+    model = Sequential([LSTM(X, 32, seed=0), LSTM(32, 16, seed=1)], head=Dense(16, K, seed=2),
+                       loss="sparse_categorical_crossentropy", optimizer=Adam(1e-3))
+    history = model.fit(x, y, epochs=5, batch_size=32, validation_data=(xv, yv), verbose=0)
+
+Every recurrent layer but the last passes its whole sequence to the next one. The last returns
+the whole sequence if ``return_sequences=True`` (the head is then applied at every step) and
+only its last step otherwise, exactly like stacking ``keras.layers.LSTM(..., return_sequences=True)``
+layers under a final ``keras.layers.LSTM(...)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import _checks
+from .clip import clip_by_global_norm, global_norm
+from .dense import Dense
+from .losses import mse_loss, softmax_cross_entropy
+from .optim import Adam, Optimizer
+
+LOSSES = {"sparse_categorical_crossentropy": softmax_cross_entropy, "mse": mse_loss}
+
+
+class Sequential:
+    """Stack of recurrent layers with a Dense head, trained by BPTT.
+
+    Args:
+        recurrent: recurrent layers (``LSTM``, ``GRU``, ``SimpleRNN``), first to last; each
+            layer's ``input_size`` must equal the previous ``hidden_size``.
+        head: the ``Dense`` layer on top (its ``in_features`` = the last ``hidden_size``).
+        return_sequences: the head sees every step ``(B, T, H)`` (True) or the last ``(B, H)``.
+        loss: ``"sparse_categorical_crossentropy"`` (outputs are logits, targets integer
+            labels ``(B,)`` or ``(B, T)``) or ``"mse"`` (targets shaped like the outputs).
+        optimizer: an :class:`~lstmbook.scratch.optim.Optimizer`; ``Adam(1e-3)`` by default.
+        clip_norm: clip the global gradient norm of each step to this value (None: no clipping).
+    """
+
+    def __init__(
+        self,
+        recurrent: Sequence,
+        head: Dense,
+        return_sequences: bool = False,
+        loss: str = "sparse_categorical_crossentropy",
+        optimizer: Optimizer | None = None,
+        clip_norm: float | None = None,
+    ) -> None:
+        self.recurrent = list(recurrent)
+        if not self.recurrent:
+            raise ValueError("recurrent must hold at least one recurrent layer, got none")
+        for k, (below, above) in enumerate(zip(self.recurrent, self.recurrent[1:], strict=False)):
+            if above.input_size != below.hidden_size:
+                raise ValueError(
+                    f"recurrent layer {k + 1} must have input_size {below.hidden_size} "
+                    f"(the hidden_size of layer {k}), got {above.input_size}"
+                )
+        if not isinstance(head, Dense):
+            raise ValueError(f"head must be a Dense layer, got {type(head).__name__}")
+        if head.in_features != self.recurrent[-1].hidden_size:
+            raise ValueError(
+                f"head must have in_features {self.recurrent[-1].hidden_size} (the last "
+                f"hidden_size), got {head.in_features}"
+            )
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+        if clip_norm is not None and not (math.isfinite(float(clip_norm)) and clip_norm > 0):
+            raise ValueError(f"clip_norm must be None or a finite number > 0, got {clip_norm!r}")
+        self.head = head
+        self.return_sequences = bool(return_sequences)
+        self.loss_name = loss
+        self.loss_fn = LOSSES[loss]
+        self.optimizer = optimizer if optimizer is not None else Adam(1e-3)
+        self.clip_norm = clip_norm
+        self._spare: list | None = None  # caches of the last forward pass, recycled by the next
+
+    @property
+    def layers(self) -> list:
+        """All layers, the recurrent ones first and the head last."""
+        return [*self.recurrent, self.head]
+
+    @property
+    def n_params(self) -> int:
+        """Trainable parameters of all layers."""
+        return sum(layer.n_params for layer in self.layers)
+
+    def count_params(self) -> int:
+        """Same as :attr:`n_params`."""
+        return self.n_params
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.recurrent)
+        return (
+            f"Sequential([{inner}], head={self.head!r}, return_sequences={self.return_sequences}, "
+            f"loss={self.loss_name!r}, optimizer={self.optimizer!r}, clip_norm={self.clip_norm})"
+        )
+
+    # ----------------------------------------------------------------- passes
+    def _forward(self, x: object) -> tuple[np.ndarray, list]:
+        # The caches of the previous call are no longer needed once it returned (or its
+        # backward pass ran), so their buffers are recycled (see ``LSTM.forward(reuse=...)``).
+        spare = self._spare or [None] * len(self.recurrent)
+        caches = []
+        hs = x
+        for layer, old in zip(self.recurrent, spare, strict=True):
+            hs, cache = layer.forward(hs, reuse=old)
+            caches.append(cache)
+        self._spare = list(caches)
+        top = hs if self.return_sequences else hs[:, -1]
+        out, head_cache = self.head.forward(top)
+        caches.append(head_cache)
+        return out, caches
+
+    def _backward(self, dout: np.ndarray, caches: list) -> list[dict[str, np.ndarray]]:
+        dtop, head_grads = self.head.backward(dout, caches[-1])
+        last = self.recurrent[-1]
+        if self.return_sequences:
+            dhs = dtop
+        else:
+            batch = dtop.shape[0]
+            steps = caches[-2].h.shape[0] - 1
+            dhs = np.zeros((batch, steps, last.hidden_size), dtype=last.dtype)
+            dhs[:, -1] = dtop
+        grads = [head_grads]
+        for k in range(len(self.recurrent) - 1, -1, -1):
+            dhs, layer_grads = self.recurrent[k].backward(dhs, caches[k], input_grad=k > 0)
+            grads.append(layer_grads)
+        return grads[::-1]
+
+    def _target(self, y: object, batch: int) -> np.ndarray:
+        y = np.asarray(y)
+        if y.shape[:1] != (batch,):
+            raise ValueError(f"y must have one row per sample ({batch}), got shape {y.shape}")
+        return y
+
+    def loss_and_grads(self, x: object, y: object) -> tuple[float, list[dict[str, np.ndarray]]]:
+        """The loss on a batch and the gradients of every layer (one dict per layer, in the
+        order of :attr:`layers`, keyed like each layer's ``params``)."""
+        out, caches = self._forward(x)
+        loss, dout = self.loss_fn(out, self._target(y, out.shape[0]))
+        return loss, self._backward(dout, caches)
+
+    def train_step(self, x: object, y: object) -> tuple[float, float]:
+        """One step of gradient descent on a batch; returns ``(loss, global gradient norm before clipping)``."""
+        loss, grads = self.loss_and_grads(x, y)
+        if self.clip_norm is not None:
+            norm = clip_by_global_norm(grads, self.clip_norm)
+        else:
+            norm = global_norm(grads)
+        for layer, layer_grads in zip(self.layers, grads, strict=True):
+            self.optimizer.step(layer.params, layer_grads)
+        return loss, norm
+
+    # ------------------------------------------------------------- public API
+    def predict(self, x: object, batch_size: int = 256) -> np.ndarray:
+        """Outputs for ``x`` ``(N, T, X)``: ``(N, K)``, or ``(N, T, K)`` with ``return_sequences``.
+
+        For the cross-entropy loss these are logits (apply a softmax for probabilities).
+        """
+        x = self._inputs(x)
+        batch_size = _checks.positive_int("batch_size", batch_size)
+        parts = [self._forward(x[s : s + batch_size])[0] for s in range(0, len(x), batch_size)]
+        return np.concatenate(parts, axis=0)
+
+    def evaluate(self, x: object, y: object, batch_size: int = 256) -> float:
+        """Mean loss over the whole data set (batches weighted by their size)."""
+        x = self._inputs(x)
+        y = self._target(y, len(x))
+        batch_size = _checks.positive_int("batch_size", batch_size)
+        total = 0.0
+        for s in range(0, len(x), batch_size):
+            out, _ = self._forward(x[s : s + batch_size])
+            total += self.loss_fn(out, y[s : s + batch_size])[0] * len(out)
+        return total / len(x)
+
+    def fit(
+        self,
+        x: object,
+        y: object,
+        epochs: int = 1,
+        batch_size: int = 32,
+        validation_data: tuple[object, object] | None = None,
+        shuffle: bool = True,
+        seed: int | None = 0,
+        verbose: int = 1,
+    ) -> dict[str, list[float]]:
+        """Train with mini-batches; a tqdm bar per epoch unless ``verbose=0``.
+
+        Args:
+            x: ``(N, T, X)``; y: labels ``(N,)``/``(N, T)`` or targets ``(N, K)``/``(N, T, K)``.
+            epochs, batch_size: as in Keras (the last batch may be smaller).
+            validation_data: optional ``(x_val, y_val)``, evaluated after every epoch.
+            shuffle: reshuffle the samples every epoch with ``numpy.random.default_rng(seed)``.
+            verbose: 0 silent, 1 a progress bar per epoch with the running loss.
+
+        Returns:
+            ``{"loss": [...], "val_loss": [...], "grad_norm": [...]}``: the mean training loss of
+            each epoch (batches weighted by size), the validation loss after each epoch (only with
+            ``validation_data``), and the global gradient norm of *every step* before clipping.
+        """
+        x = self._inputs(x)
+        y = self._target(y, len(x))
+        epochs = _checks.positive_int("epochs", epochs)
+        batch_size = _checks.positive_int("batch_size", batch_size)
+        rng = np.random.default_rng(seed)
+        history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
+        if validation_data is not None:
+            history["val_loss"] = []
+        n_batches = math.ceil(len(x) / batch_size)
+        for epoch in range(epochs):
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            total = 0.0
+            with tqdm(
+                total=n_batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not verbose, leave=True
+            ) as bar:
+                for s in range(0, len(x), batch_size):
+                    index = order[s : s + batch_size]
+                    loss, norm = self.train_step(x[index], y[index])
+                    total += loss * len(index)
+                    history["grad_norm"].append(norm)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{total / min(s + batch_size, len(x)):.4g}")
+                history["loss"].append(total / len(x))
+                if validation_data is not None:
+                    history["val_loss"].append(self.evaluate(*validation_data))
+                    bar.set_postfix(
+                        loss=f"{history['loss'][-1]:.4g}", val_loss=f"{history['val_loss'][-1]:.4g}"
+                    )
+        return history
+
+    def _inputs(self, x: object) -> np.ndarray:
+        first = self.recurrent[0]
+        return _checks.sequence(x, "x", first.input_size, first.dtype)
