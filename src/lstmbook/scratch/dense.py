@@ -39,7 +39,7 @@ class Dense:
 
     @property
     def n_params(self) -> int:
-        """Trainable parameters: ``in * out + out``."""
+        """Number of trainable parameters, ``in * out + out``."""
         return sum(p.size for p in self.params.values())
 
     def count_params(self) -> int:

@@ -1,7 +1,7 @@
 """Numerical gradient checks by central differences, in float64.
 
 For a layer, the scalar checked is ``L = sum(out * R)`` with a fixed random ``R`` shaped like
-the output, so ``dL/dout = R`` is what :meth:`backward` receives and every output element
+the output, so ``dL/dout = R`` is what ``backward`` receives and every output element
 contributes. For a loss function the scalar is the loss itself.
 
 The error reported for each parameter (and for ``dx``, ``h0``, ``c0``) is the norm-wise relative
@@ -96,7 +96,7 @@ def gradcheck(
     Args:
         target: a float64 layer (``LSTM``, ``GRU``, ``SimpleRNN``, ``Dense``: anything with
             ``params``, ``forward`` and ``backward``), or a loss ``fn(pred, y) -> (loss, dpred)``
-            such as :func:`mse_loss` or :func:`softmax_cross_entropy`.
+            such as :func:`~lstmbook.scratch.losses.mse_loss` or :func:`~lstmbook.scratch.losses.softmax_cross_entropy`.
         x: the layer input, or the prediction/logits of a loss.
         y: the loss target or labels (loss functions only).
         state: an initial state for a recurrent layer (``(h0, c0)`` for an LSTM, ``h0`` otherwise).

@@ -104,7 +104,7 @@ class GRU:
 
     @property
     def n_params(self) -> int:
-        """Trainable parameters: ``3 (H (X + H) + 2 H)``."""
+        """Number of trainable parameters, ``3 (H (X + H) + 2 H)``."""
         return sum(p.size for p in self.params.values())
 
     def count_params(self) -> int:
@@ -173,7 +173,7 @@ class GRU:
         self, dhs: object, cache: GRUCache, input_grad: bool = True
     ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """``dhs``: ``(batch, time, hidden)`` -> ``dx`` ``(batch, time, input_size)`` (``None`` if
-        ``input_grad=False``) and ``grads`` (keys of :attr:`params`, plus ``"h0"`` if a state was given).
+        ``input_grad=False``) and ``grads`` (keys of ``params``, plus ``"h0"`` if a state was given).
         """
         gates, h = cache.gates, cache.h
         steps, batch, _, h_size = gates.shape

@@ -17,7 +17,7 @@ Schmidhuber 2002; the old ``tf.compat.v1`` ``PeepholeLSTMCell``); ``"previous"``
 ``c_{t-1}``, as equation (3.1.3) of the source article writes it.
 
 Why it is fast without compiled code
------------------------------------
+------------------------------------
 * The input projections ``x_t W + b`` of all ``T`` steps are one GEMM ``(T*B, X) @ (X, 4H)``
   before the loop; inside the loop only ``h_{t-1} U`` (one GEMM for the four gates) remains.
 * All four gates come from one ``exp`` over the whole ``(B, 4H)`` block, using
@@ -151,7 +151,7 @@ class LSTM:
 
     @property
     def n_params(self) -> int:
-        """Trainable parameters: ``4 (H (X + H) + H)``, plus ``3 H`` with peepholes."""
+        """Number of trainable parameters, ``4 (H (X + H) + H)``, plus ``3 H`` with peepholes."""
         return sum(p.size for p in self.params.values())
 
     def count_params(self) -> int:
@@ -195,7 +195,7 @@ class LSTM:
         Returns:
             ``hs``: ``(batch, time, hidden)`` the hidden state of every step, a read-only view
             into the cache (``hs[:, -1]`` is the last step; ``.copy()`` it to modify), and the
-            cache for :meth:`backward`. The final state ``(h_T, c_T)`` is
+            cache for ``backward``. The final state ``(h_T, c_T)`` is
             ``cache.final_state``.
         """
         x = _checks.sequence(x, "x", self.input_size, self.dtype)
@@ -300,7 +300,7 @@ class LSTM:
 
         Returns:
             ``dx``: ``(batch, time, input_size)`` (or ``None``), and ``grads`` with the keys and
-            shapes of :attr:`params`; if ``forward`` was given a state, also ``"h0"`` and
+            shapes of ``params``; if ``forward`` was given a state, also ``"h0"`` and
             ``"c0"``, each ``(batch, hidden)``.
         """
         gates, c, tanh_c, h = cache.gates, cache.c, cache.tanh_c, cache.h

@@ -51,7 +51,7 @@ def _rate(name: str, value: float, low: float, high: float, *, closed_low: bool)
 class Optimizer:
     """Base class: validation, per-parameter state, and the loop over parameters.
 
-    Subclasses implement :meth:`_update` for one array.
+    Subclasses implement ``_update`` for one array.
     """
 
     def __init__(self, lr: float) -> None:

@@ -61,7 +61,7 @@ class SimpleRNN:
 
     @property
     def n_params(self) -> int:
-        """Trainable parameters: ``H (X + H) + H``."""
+        """Number of trainable parameters, ``H (X + H) + H``."""
         return sum(p.size for p in self.params.values())
 
     def count_params(self) -> int:
