@@ -266,3 +266,11 @@ def test_sequential_checks_the_stack():
     model = Sequential([LSTM(3, 4)], head=Dense(4, 2))
     with pytest.raises(ValueError, match=r"y must have one row per sample \(6\), got shape \(5,\)"):
         model.fit(np.zeros((6, 2, 3)), np.zeros(5, dtype=int), verbose=0)
+
+
+def test_backward_needs_its_own_cache():
+    _, gru_cache = GRU(3, 4).forward(_ok_input())
+    with pytest.raises(
+        ValueError, match=r"cache must be the LSTMCache returned by LSTM.forward, got GRUCache"
+    ):
+        LSTM(3, 4).backward(np.zeros((2, 5, 4)), gru_cache)

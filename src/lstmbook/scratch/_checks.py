@@ -112,3 +112,12 @@ def upstream_gradient(
     """A gradient flowing into ``backward``: exactly ``shape`` (the forward output), finite."""
     layout = "(batch, time, hidden)" if len(shape) == 3 else "(batch, features)"
     return checked_array(value, name, shape, layout, dtype)
+
+
+def cache_of(cache: object, expected: type, layer: object) -> None:
+    """Raise ``ValueError`` unless ``cache`` is what ``layer.forward`` returns."""
+    if not isinstance(cache, expected):
+        raise ValueError(
+            f"cache must be the {expected.__name__} returned by {type(layer).__name__}.forward, "
+            f"got {type(cache).__name__}"
+        )

@@ -5,8 +5,9 @@ The logistic sigmoid is computed through the identity
 .. math:: \\sigma(z) = \\tfrac12 \\bigl(1 + \\tanh(z/2)\\bigr),
 
 which needs no ``exp`` of a large argument: ``sigmoid(1e4)`` is exactly 1 and
-``sigmoid(-1e4)`` exactly 0, without an overflow warning. The recurrent layers use the same
-identity to evaluate all four LSTM gates with one ``tanh`` call (see :mod:`.lstm`).
+``sigmoid(-1e4)`` exactly 0, without an overflow warning. (The GRU evaluates its gates
+this way; the LSTM uses ``1 / (1 + exp(-z))`` with the overflow of ``exp`` silenced, which is
+faster on the benchmark machine, see :mod:`lstmbook.scratch.lstm`.)
 """
 
 from __future__ import annotations

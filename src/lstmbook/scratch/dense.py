@@ -68,6 +68,7 @@ class Dense:
         self, dy: object, cache: DenseCache, input_grad: bool = True
     ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """``dy``: the shape of ``y`` -> ``dx`` (shape of ``x``, or ``None``) and ``grads`` ``{"W", "b"}``."""
+        _checks.cache_of(cache, DenseCache, self)
         x = cache.x
         dy = _checks.upstream_gradient(dy, "dy", x.shape[:-1] + (self.out_features,), self.dtype)
         x_flat = x.reshape(-1, self.in_features)

@@ -175,6 +175,7 @@ class GRU:
         """``dhs``: ``(batch, time, hidden)`` -> ``dx`` ``(batch, time, input_size)`` (``None`` if
         ``input_grad=False``) and ``grads`` (keys of ``params``, plus ``"h0"`` if a state was given).
         """
+        _checks.cache_of(cache, GRUCache, self)
         gates, h = cache.gates, cache.h
         steps, batch, _, h_size = gates.shape
         dhs = _checks.upstream_gradient(dhs, "dhs", (batch, steps, h_size), self.dtype)

@@ -303,6 +303,7 @@ class LSTM:
             shapes of ``params``; if ``forward`` was given a state, also ``"h0"`` and
             ``"c0"``, each ``(batch, hidden)``.
         """
+        _checks.cache_of(cache, LSTMCache, self)
         gates, c, tanh_c, h = cache.gates, cache.c, cache.tanh_c, cache.h
         steps, batch, _, h_size = gates.shape
         dhs = _checks.upstream_gradient(dhs, "dhs", (batch, steps, h_size), self.dtype)

@@ -106,6 +106,7 @@ class SimpleRNN:
         self, dhs: object, cache: RNNCache, input_grad: bool = True
     ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """``dhs``: ``(batch, time, hidden)`` -> ``dx`` (or ``None``) and ``grads`` (plus ``"h0"`` if a state was given)."""
+        _checks.cache_of(cache, RNNCache, self)
         h = cache.h
         steps, batch, h_size = h.shape[0] - 1, h.shape[1], h.shape[2]
         dhs = _checks.upstream_gradient(dhs, "dhs", (batch, steps, h_size), self.dtype)
