@@ -7,14 +7,14 @@ weight layouts are those of Keras 3, so weights copy across with ``set_weights``
 
 from .activations import log_softmax, sigmoid, softmax
 from .clip import clip_by_global_norm, global_norm
-from .dense import Dense
-from .gradcheck import gradcheck, numeric_gradient, relative_error
-from .gru import GRU
+from .dense import Dense, DenseCache
+from .gradient_check import gradcheck, numeric_gradient, relative_error
+from .gru import GRU, GRUCache
 from .losses import mse_loss, softmax_cross_entropy
-from .lstm import LSTM
+from .lstm import LSTM, LSTMCache
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSprop
-from .rnn import SimpleRNN
+from .rnn import RNNCache, SimpleRNN
 
 __all__ = [
     "GRU",
@@ -22,6 +22,10 @@ __all__ = [
     "SGD",
     "Adam",
     "Dense",
+    "DenseCache",
+    "GRUCache",
+    "LSTMCache",
+    "RNNCache",
     "Optimizer",
     "RMSprop",
     "Sequential",

@@ -7,7 +7,7 @@ The logistic sigmoid is computed through the identity
 which needs no ``exp`` of a large argument: ``sigmoid(1e4)`` is exactly 1 and
 ``sigmoid(-1e4)`` exactly 0, without an overflow warning. (The GRU evaluates its gates
 this way; the LSTM uses ``1 / (1 + exp(-z))`` with the overflow of ``exp`` silenced, which is
-faster on the benchmark machine, see :mod:`lstmbook.scratch.lstm`.)
+faster on the benchmark machine, see :class:`lstmbook.scratch.LSTM`.)
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ class GRU:
     ) -> tuple[np.ndarray, GRUCache]:
         """``x``: ``(batch, time, input_size)``, ``state``: optional ``h0`` ``(batch, hidden)``,
         ``reuse``: an earlier, no longer needed cache whose buffers may be overwritten (see
-        :meth:`LSTM.forward <lstmbook.scratch.lstm.LSTM.forward>`).
+        :meth:`LSTM.forward <lstmbook.scratch.LSTM.forward>`).
 
         Returns ``hs`` ``(batch, time, hidden)`` (a read-only view into the cache) and the cache;
         the final state is ``cache.final_state``.

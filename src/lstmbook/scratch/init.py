@@ -1,8 +1,8 @@
 """Weight initialisers of Keras 3, drawn from a ``numpy.random.Generator``.
 
-- :func:`glorot_uniform` for the input kernels ``W`` and dense layers
+- ``glorot_uniform`` for the input kernels ``W`` and dense layers
   (``keras.initializers.GlorotUniform``),
-- :func:`orthogonal` for the recurrent kernels ``U`` (``keras.initializers.Orthogonal``).
+- ``orthogonal`` for the recurrent kernels ``U`` (``keras.initializers.Orthogonal``).
 
 The distributions are those of Keras; the numbers are not (Keras draws from its own seeded
 generator). To compare with Keras, copy the weights across with ``layer.set_weights``.

@@ -39,7 +39,7 @@ class Sequential:
         return_sequences: the head sees every step ``(B, T, H)`` (True) or the last ``(B, H)``.
         loss: ``"sparse_categorical_crossentropy"`` (outputs are logits, targets integer
             labels ``(B,)`` or ``(B, T)``) or ``"mse"`` (targets shaped like the outputs).
-        optimizer: an :class:`~lstmbook.scratch.optim.Optimizer`; ``Adam(1e-3)`` by default.
+        optimizer: an :class:`~lstmbook.scratch.Optimizer`; ``Adam(1e-3)`` by default.
         clip_norm: clip the global gradient norm of each step to this value (None: no clipping).
     """
 

@@ -8,7 +8,7 @@ The error reported for each parameter (and for ``dx``, ``h0``, ``c0``) is the no
 error ``||analytic - numeric|| / max(||analytic||, ||numeric||)`` (0 when both are exactly 0,
 e.g. the gradient of ``U`` for a single step from a zero state). Element-wise ratios are
 meaningless where a true gradient is 0 and the numerical one is rounding noise of ``1e-11``;
-:func:`numeric_gradient` is public for element-wise comparisons.
+:func:`~lstmbook.scratch.numeric_gradient` is public for element-wise comparisons.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def gradcheck(
     Args:
         target: a float64 layer (``LSTM``, ``GRU``, ``SimpleRNN``, ``Dense``: anything with
             ``params``, ``forward`` and ``backward``), or a loss ``fn(pred, y) -> (loss, dpred)``
-            such as :func:`~lstmbook.scratch.losses.mse_loss` or :func:`~lstmbook.scratch.losses.softmax_cross_entropy`.
+            such as :func:`~lstmbook.scratch.mse_loss` or :func:`~lstmbook.scratch.softmax_cross_entropy`.
         x: the layer input, or the prediction/logits of a loss.
         y: the loss target or labels (loss functions only).
         state: an initial state for a recurrent layer (``(h0, c0)`` for an LSTM, ``h0`` otherwise).
