@@ -1,0 +1,447 @@
+"""Truncated backpropagation through time (TBPTT) for the from-scratch models.
+
+Full BPTT runs the forward pass over all ``T`` steps, keeps the activations of every step and
+sends the gradient back to step 1. Truncated BPTT with a window of ``k`` steps splits the
+sequence into consecutive windows ``[0, k), [k, 2k), ...`` (the last may be shorter) and
+
+- **carries the state**: the final state of each window (``(h, c)`` for an LSTM, ``h`` for a GRU
+  or SimpleRNN, per layer) is the initial state of the next, so the forward pass computes
+  exactly what the model computes on the whole sequence;
+- **cuts the gradient** at the window boundaries: the state entering a window is treated as a
+  constant, so a loss inside a window sends no gradient into earlier windows. A window's
+  activations can be dropped as soon as its backward pass has run: memory grows with ``k``,
+  not with ``T``.
+
+The price: a dependency longer than the window cannot be *learned*, because the gradient that
+would teach the network to store the early input never reaches it (see the chapter "Training in
+practice" of the book). With ``window >= T`` there is a single window and the gradients are
+those of full BPTT, bit for bit.
+
+Two ways to use the windows' gradients (``update_each_window`` below):
+
+- accumulate them and make one update per batch: the window losses are weighted by their
+  share of the steps, so the loss is the whole sequence's mean loss and only the truncation
+  differs from full BPTT (a clean comparison);
+- update after every window (Williams & Peng's TBPTT(k, k), the usual way to train on streams
+  too long to unroll): each window's mean loss is its own objective, and the next window runs
+  with the updated weights.
+
+With a sequence-to-one model (``return_sequences=False``) only the last window holds a loss, so
+the earlier windows run forward only and the backward pass covers the last ``k`` steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lstmbook.scratch import Sequential, _checks, clip_by_global_norm, global_norm
+
+
+def window_slices(steps: int, window: int) -> list[slice]:
+    """The windows of truncated BPTT over ``steps`` time steps, aligned at step 0.
+
+    ``window_slices(10, 4)`` is ``[slice(0, 4), slice(4, 8), slice(8, 10)]``; a window at least
+    as long as the sequence gives the single window ``[slice(0, steps)]`` (full BPTT).
+    """
+    steps = _checks.positive_int("steps", steps)
+    window = _checks.positive_int("window", window)
+    return [slice(start, min(start + window, steps)) for start in range(0, steps, window)]
+
+
+@dataclass
+class TruncatedGradients:
+    """What :func:`truncated_loss_and_grads` returns.
+
+    Attributes:
+        loss: the mean loss over the whole batch and sequence (the forward pass is exact, so it
+            equals the full-BPTT loss).
+        grads: one dict per layer, in the order of ``model.layers`` (recurrent layers, then the
+            head), keyed like each layer's ``params``: the truncated gradients, summed over the
+            windows.
+        dx: ``(batch, time, features)`` the truncated gradient w.r.t. the input, or ``None``
+            unless ``input_grad=True``.
+        peak_cache_bytes: the most bytes the recurrent layers' caches held at once (one
+            window's worth), the memory that truncation saves.
+    """
+
+    loss: float
+    grads: list[dict[str, np.ndarray]]
+    dx: np.ndarray | None
+    peak_cache_bytes: int
+
+
+@dataclass
+class _Window:
+    """One window's loss and gradients (internal)."""
+
+    span: slice
+    loss: float  # the window's own mean loss
+    weight: float  # its share of the sequence loss (w / T per step, 1 for sequence-to-one)
+    grads: list[dict[str, np.ndarray]]
+    dx: np.ndarray | None
+    cache_bytes: int
+
+
+def _check_model(model: object) -> Sequential:
+    if not isinstance(model, Sequential):
+        raise ValueError(
+            f"model must be an lstmbook.scratch.Sequential, got {type(model).__name__}"
+        )
+    return model
+
+
+def _check_data(model: Sequential, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    first = model.recurrent[0]
+    x = _checks.sequence(x, "x", first.input_size, first.dtype)
+    y = np.asarray(y)
+    if y.shape[:1] != x.shape[:1]:
+        raise ValueError(f"y must have one row per sequence ({len(x)}), got shape {y.shape}")
+    if model.return_sequences and y.shape[1:2] != x.shape[1:2]:
+        raise ValueError(
+            f"with return_sequences=True y needs one target per step: shape "
+            f"({len(x)}, {x.shape[1]}, ...), got {y.shape}"
+        )
+    return x, y
+
+
+def _copy_state(state: object) -> object:
+    if isinstance(state, tuple):
+        return tuple(np.array(s) for s in state)
+    return np.array(state)
+
+
+def _backward(model: Sequential, dout: np.ndarray, caches: list, steps: int, input_grad: bool):
+    """Backpropagate one window; the gradients w.r.t. the incoming state are dropped (the cut)."""
+    dtop, head_grads = model.head.backward(dout, caches[-1])
+    if model.return_sequences:
+        dhs = dtop
+    else:
+        last = model.recurrent[-1]
+        dhs = np.zeros((dtop.shape[0], steps, last.hidden_size), dtype=last.dtype)
+        dhs[:, -1] = dtop
+    grads = [head_grads]
+    for k in range(len(model.recurrent) - 1, -1, -1):
+        layer = model.recurrent[k]
+        dhs, layer_grads = layer.backward(dhs, caches[k], input_grad=k > 0 or input_grad)
+        grads.append({name: layer_grads[name] for name in layer.params})  # no "h0", "c0"
+    return grads[::-1], dhs
+
+
+def _windows(
+    model: Sequential, x: np.ndarray, y: np.ndarray, window: int, input_grad: bool
+) -> Iterator[_Window]:
+    """Run the windows in order, carrying the state; yield each window that holds a loss.
+
+    A generator: the forward pass of a window starts only when the caller asks for it, so a
+    caller that updates the weights between windows runs the next window with the new weights.
+    """
+    steps = x.shape[1]
+    spans = window_slices(steps, window)
+    states: list[object] = [None] * len(model.recurrent)
+    for index, span in enumerate(spans):
+        caches = []
+        hs = x[:, span]
+        for k, layer in enumerate(model.recurrent):
+            hs, cache = layer.forward(hs, state=states[k])
+            caches.append(cache)
+            states[k] = _copy_state(cache.final_state)
+        if not model.return_sequences and index < len(spans) - 1:
+            continue  # no loss in this window, so nothing to backpropagate
+        cache_bytes = sum(cache.nbytes for cache in caches)
+        top = hs if model.return_sequences else hs[:, -1]
+        out, head_cache = model.head.forward(top)
+        caches.append(head_cache)
+        target = y[:, span] if model.return_sequences else y
+        loss, dout = model.loss_fn(out, target)
+        width = span.stop - span.start
+        weight = width / steps if model.return_sequences else 1.0
+        grads, dx = _backward(model, dout, caches, width, input_grad)
+        yield _Window(span, loss, weight, grads, dx, cache_bytes)
+
+
+def truncated_loss_and_grads(
+    model: Sequential, x: object, y: object, window: int, *, input_grad: bool = False
+) -> TruncatedGradients:
+    """The loss on a batch and its truncated-BPTT gradients, with the weights held fixed.
+
+    Args:
+        model: an ``lstmbook.scratch.Sequential``.
+        x: ``(batch, time, features)``.
+        y: the targets, as for ``model.fit``: ``(batch, ...)``, or ``(batch, time, ...)`` with
+            ``return_sequences=True``.
+        window: ``k``, the truncation window in steps (``>= time`` gives full BPTT).
+        input_grad: also return the gradient w.r.t. ``x`` (zero at every step whose window
+            holds no loss, e.g. all but the last ``k`` steps of a sequence-to-one model).
+
+    Returns:
+        A :class:`TruncatedGradients`. Per-step losses of the windows are weighted by their
+        share of the steps, so ``loss`` and ``grads`` are those of the whole sequence's mean
+        loss, except that no gradient crosses a window boundary.
+    """
+    model = _check_model(model)
+    x, y = _check_data(model, x, y)
+    window = _checks.positive_int("window", window)
+    total = 0.0
+    grads: list[dict[str, np.ndarray]] | None = None
+    dx = np.zeros_like(x) if input_grad else None
+    peak = 0
+    for part in _windows(model, x, y, window, input_grad):
+        total += part.weight * part.loss
+        peak = max(peak, part.cache_bytes)
+        if part.weight != 1.0:
+            for layer_grads in part.grads:
+                for grad in layer_grads.values():
+                    grad *= part.weight
+            if part.dx is not None:
+                part.dx *= part.weight
+        if grads is None:
+            grads = part.grads
+        else:
+            for into, layer_grads in zip(grads, part.grads, strict=True):
+                for name, grad in layer_grads.items():
+                    into[name] += grad
+        if dx is not None:
+            dx[:, part.span] = part.dx
+    return TruncatedGradients(loss=total, grads=grads, dx=dx, peak_cache_bytes=peak)
+
+
+def _apply(model: Sequential, grads: list[dict[str, np.ndarray]]) -> float:
+    """Clip (if the model says so) and take one optimizer step; return the norm before clipping."""
+    if model.clip_norm is not None:
+        norm = clip_by_global_norm(grads, model.clip_norm)
+    else:
+        norm = global_norm(grads)
+    for layer, layer_grads in zip(model.layers, grads, strict=True):
+        model.optimizer.step(layer.params, layer_grads)
+    return norm
+
+
+def tbptt_train_step(
+    model: Sequential,
+    x: object,
+    y: object,
+    window: int,
+    *,
+    update_each_window: bool = False,
+) -> tuple[float, float]:
+    """One training step on a batch with truncated BPTT (clipping and optimizer of ``model``).
+
+    Args:
+        model, x, y, window: as for :func:`truncated_loss_and_grads`.
+        update_each_window: ``False``: sum the windows' gradients and update once (the batch's
+            loss is the sequence mean, as in ``model.train_step``). ``True``: update after
+            every window that holds a loss, each window's mean loss being its own objective
+            (TBPTT(k, k)).
+
+    Returns:
+        ``(loss, norm)``: the sequence's mean loss as computed during the step, and the global
+        gradient norm before clipping (with ``update_each_window``, the largest over the
+        updates).
+    """
+    if not update_each_window:
+        result = truncated_loss_and_grads(model, x, y, window)
+        return result.loss, _apply(model, result.grads)
+    model = _check_model(model)
+    x, y = _check_data(model, x, y)
+    window = _checks.positive_int("window", window)
+    total, largest = 0.0, 0.0
+    for part in _windows(model, x, y, window, input_grad=False):
+        total += part.weight * part.loss
+        largest = max(largest, _apply(model, part.grads))
+    return total, largest
+
+
+def fit_tbptt(
+    model: Sequential,
+    x: object,
+    y: object,
+    window: int | None,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+    validation_data: tuple[object, object] | None = None,
+    update_each_window: bool = False,
+    shuffle: bool = True,
+    seed: int | None = 0,
+) -> dict[str, list[float]]:
+    """Train ``model`` with truncated BPTT (``window=k``) or full BPTT (``window=None``).
+
+    The same mini-batch loop as ``model.fit`` (shuffling with ``numpy.random.default_rng(seed)``,
+    batches in the same order), so full and truncated runs differ only in the gradient.
+
+    Args:
+        model: an ``lstmbook.scratch.Sequential`` (its loss, optimizer and ``clip_norm`` are used).
+        x: ``(N, T, X)``; y: targets as for ``model.fit``.
+        window: the truncation window ``k`` in steps, or ``None`` for full BPTT
+            (``model.train_step``).
+        epochs, batch_size: as in Keras (the last batch may be smaller).
+        validation_data: optional ``(x_val, y_val)``, evaluated after every epoch.
+        update_each_window: see :func:`tbptt_train_step`.
+        shuffle, seed: reshuffle the samples every epoch.
+
+    Returns:
+        ``{"loss": [...], "val_loss": [...], "grad_norm": [...]}`` like ``model.fit``.
+    """
+    model = _check_model(model)
+    x, y = _check_data(model, x, y)
+    if window is not None:
+        window = _checks.positive_int("window", window)
+    epochs = _checks.positive_int("epochs", epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    rng = np.random.default_rng(seed)
+    history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
+    if validation_data is not None:
+        history["val_loss"] = []
+    for _ in range(epochs):
+        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+        total = 0.0
+        for start in range(0, len(x), batch_size):
+            index = order[start : start + batch_size]
+            if window is None:
+                loss, norm = model.train_step(x[index], y[index])
+            else:
+                loss, norm = tbptt_train_step(
+                    model, x[index], y[index], window, update_each_window=update_each_window
+                )
+            total += loss * len(index)
+            history["grad_norm"].append(norm)
+        history["loss"].append(total / len(x))
+        if validation_data is not None:
+            history["val_loss"].append(model.evaluate(*validation_data))
+    return history
+
+
+def accuracy(model: Sequential, x: object, y: object) -> float:
+    """Fraction of correct labels (argmax of the logits), per sequence or per step."""
+    predicted = _check_model(model).predict(x).argmax(axis=-1)
+    labels = np.asarray(y)
+    if predicted.shape != labels.shape:
+        raise ValueError(
+            f"y must have shape {predicted.shape} (integer labels), got {labels.shape}"
+        )
+    return float(np.mean(predicted == labels))
+
+
+def window_sweep(
+    build_model: Callable[[int], Sequential],
+    train: tuple[object, object],
+    validation: tuple[object, object],
+    windows: Sequence[int | None],
+    seeds: Sequence[int],
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    update_each_window: bool = False,
+) -> pd.DataFrame:
+    """Train one fresh model per (window, seed) and report how well it learned.
+
+    Args:
+        build_model: ``seed -> Sequential``, a fresh model whose weights depend on ``seed``.
+        train, validation: ``(x, y)`` pairs; classification (integer labels) is assumed for the
+            accuracy column.
+        windows: truncation windows; ``None`` means full BPTT.
+        seeds: one run per seed and window (the seed also shuffles the batches).
+        epochs, batch_size, update_each_window: as in :func:`fit_tbptt`.
+
+    Returns:
+        A DataFrame with one row per run and the columns ``window`` (``None`` becomes the
+        sequence length), ``full`` (whether the run used full BPTT), ``seed``, ``train_loss``
+        (last epoch), ``val_loss`` and ``val_accuracy`` (at the end of training).
+    """
+    x, y = train
+    steps = np.shape(x)[1]
+    rows = []
+    for window in windows:
+        for seed in seeds:
+            model = build_model(seed)
+            history = fit_tbptt(
+                model,
+                x,
+                y,
+                window,
+                epochs=epochs,
+                batch_size=batch_size,
+                validation_data=validation,
+                update_each_window=update_each_window,
+                seed=seed,
+            )
+            rows.append(
+                {
+                    "window": steps if window is None else int(window),
+                    "full": window is None,
+                    "seed": int(seed),
+                    "train_loss": history["loss"][-1],
+                    "val_loss": history["val_loss"][-1],
+                    "val_accuracy": accuracy(model, *validation),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def marked_recall_task(
+    n: int,
+    T: int,
+    lag: int | tuple[int, int],
+    n_symbols: int = 4,
+    seed: int | np.random.Generator = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Remember the symbol at a marked step until the end: a dependency of known length.
+
+    Every step shows a random symbol (one-hot); a marker channel is 1 at exactly one step ``p``.
+    The label, read after the last step, is the symbol at ``p``. The *lag* ``T - 1 - p`` is how
+    far back the network must reach; a truncation window ``k`` covers the marked step iff
+    ``lag < k`` (for ``T`` a multiple of ``k``). Chance accuracy is ``1 / n_symbols``.
+
+    Args:
+        n: number of sequences (>= 1).
+        T: sequence length (>= 2).
+        lag: a fixed lag, or ``(low, high)`` for lags drawn uniformly from ``low .. high``
+            (inclusive); ``0 <= low <= high <= T - 1``.
+        n_symbols: alphabet size (>= 2).
+        seed: seed (or generator) for ``numpy.random.default_rng``.
+
+    Returns:
+        x: ``(n, T, n_symbols + 1)`` float32, one-hot symbols then the marker channel.
+        y: ``(n,)`` int64, the marked symbol.
+        lags: ``(n,)`` int64, each sequence's lag.
+    """
+    n = _checks.positive_int("n", n)
+    T = _checks.positive_int("T", T)
+    n_symbols = _checks.positive_int("n_symbols", n_symbols)
+    if T < 2 or n_symbols < 2:
+        raise ValueError(f"T and n_symbols must be >= 2, got T={T}, n_symbols={n_symbols}")
+    low, high = (lag, lag) if np.ndim(lag) == 0 else tuple(lag)
+    if not (
+        isinstance(low, (int, np.integer))
+        and isinstance(high, (int, np.integer))
+        and 0 <= low <= high <= T - 1
+    ):
+        raise ValueError(
+            f"lag must be an int or a pair (low, high) with 0 <= low <= high <= T - 1 = {T - 1}, "
+            f"got {lag!r}"
+        )
+    rng = np.random.default_rng(seed)
+    symbols = rng.integers(0, n_symbols, size=(n, T))
+    lags = rng.integers(low, high + 1, size=n)
+    marked = T - 1 - lags
+    x = np.zeros((n, T, n_symbols + 1), dtype=np.float32)
+    x[..., :n_symbols] = np.eye(n_symbols, dtype=np.float32)[symbols]
+    x[np.arange(n), marked, n_symbols] = 1.0
+    y = symbols[np.arange(n), marked].astype(np.int64)
+    return x, y, lags.astype(np.int64)
+
+
+__all__ = [
+    "TruncatedGradients",
+    "accuracy",
+    "fit_tbptt",
+    "marked_recall_task",
+    "tbptt_train_step",
+    "truncated_loss_and_grads",
+    "window_sweep",
+    "window_slices",
+]
