@@ -10,6 +10,7 @@ from lstmbook.bridge import (
     copy_to_keras,
     from_keras,
     from_keras_layer,
+    make_keras_layer,
     to_keras,
     to_keras_layer,
 )
@@ -128,21 +129,27 @@ def test_stacked_model_both_directions(return_sequences):
             np.testing.assert_array_equal(new.params[name], old.params[name])
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
 def test_masking_final_state_equals_numpy_on_the_unmasked_prefix(kind):
     layer = _layer(kind, 3, 4, seed=9)
     x = _inputs(3, 10, 3, seed=8)
     lengths = [10, 6, 2]
     for row, n in enumerate(lengths):
         x[row, n:] = 0.0  # right padding
-    keras_layer = keras.layers.LSTM(4) if kind == "lstm" else keras.layers.GRU(4)
+    keras_layer = make_keras_layer(layer, return_sequences=False)
+    keras_layer.return_state = True
     inputs = keras.Input(shape=(10, 3))
-    model = keras.Model(inputs, keras_layer(keras.layers.Masking(0.0)(inputs)))
+    outputs = keras_layer(keras.layers.Masking(0.0)(inputs))
+    model = keras.Model(inputs, outputs[1:])  # the final state: h, or [h, c]
     copy_to_keras(layer, keras_layer)
-    final = np.asarray(model(x))
+    states = model(x)
+    final = [np.asarray(state) for state in (states if kind == "lstm" else [states])]
     for row, n in enumerate(lengths):
-        hs, _ = layer.forward(x[row : row + 1, :n])
-        np.testing.assert_allclose(final[row], hs[0, -1], atol=1e-5)
+        _, cache = layer.forward(x[row : row + 1, :n])
+        expected = cache.final_state if kind == "lstm" else (cache.final_state,)
+        assert len(final) == len(expected)
+        for got, want in zip(final, expected, strict=True):
+            np.testing.assert_allclose(got[row], want[0], atol=1e-5)
 
 
 @pytest.mark.parametrize(("x_size", "h_size"), [(1, 1), (3, 8), (16, 32)])
@@ -179,9 +186,44 @@ def test_mismatches_raise_value_errors():
         copy_to_keras(lstm, unbuilt)
     gru_before = keras.layers.GRU(4, reset_after=False)
     gru_before.build((None, None, 3))
-    with pytest.raises(ValueError, match="reset_after=True"):
+    with pytest.raises(ValueError, match="expected reset_after=True, got reset_after=False"):
         copy_to_keras(_layer("gru", 3, 4), gru_before)
     with pytest.raises(ValueError, match="expected an lstmbook.scratch"):
         to_keras_layer(object())
     with pytest.raises(ValueError, match="Sequential"):
         to_keras(lstm)
+
+
+@pytest.mark.parametrize(
+    ("keras_layer", "message"),
+    [
+        (keras.layers.LSTM(4, activation="relu"), "expected activation tanh, got relu"),
+        (
+            keras.layers.LSTM(4, recurrent_activation="hard_sigmoid"),
+            "expected recurrent_activation sigmoid, got hard_sigmoid",
+        ),
+        (keras.layers.GRU(4, use_bias=False), "expected use_bias=True"),
+        (keras.layers.GRU(4, reset_after=False), "expected reset_after=True"),
+        (keras.layers.SimpleRNN(4, go_backwards=True), "expected go_backwards=False"),
+        (keras.layers.Dense(4, activation="softmax"), "got activation softmax"),
+        (keras.layers.Masking(0.0), "expected a Keras LSTM, GRU, SimpleRNN, Dense"),
+    ],
+)
+def test_keras_layers_the_scratch_layers_do_not_compute_are_refused(keras_layer, message):
+    keras_layer.build((None, None, 3))
+    with pytest.raises(ValueError, match=message):
+        from_keras_layer(keras_layer)
+
+
+def test_copy_into_a_differently_configured_keras_layer_is_refused():
+    keras_layer = keras.layers.LSTM(4, recurrent_activation="hard_sigmoid")
+    keras_layer.build((None, None, 3))
+    with pytest.raises(ValueError, match="recurrent_activation sigmoid"):
+        copy_to_keras(_layer("lstm", 3, 4), keras_layer)
+
+
+def test_the_articles_softmax_head_is_refused():
+    from lstmbook.article import build_lstm_model
+
+    with pytest.raises(ValueError, match="softmax belongs in the loss"):
+        from_keras(build_lstm_model((5, 2), 3, 4))

@@ -1,7 +1,10 @@
 """cudnn_compatible reports exactly the layer-side conditions of Keras's cuDNN path."""
 
+import importlib
+
 import keras
 import pytest
+import tensorflow as tf
 
 from lstmbook.article import build_sequence_classifier, build_sequence_regressor
 from lstmbook.gpu import cudnn_compatible
@@ -38,3 +41,53 @@ def test_book_builders_take_the_cudnn_path_by_default():
     for model in (build_sequence_classifier((20, 3), 4), build_sequence_regressor((20, 3))):
         lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
         assert lstms and all(cudnn_compatible(layer)[0] for layer in lstms)
+
+
+# the module, not the function of the same name that keras.src.backend.tensorflow exports
+keras_tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+
+
+def tanh(x):  # a look-alike: same name as Keras's tanh, but another function object
+    return tf.tanh(x)
+
+
+CONFIGS = [
+    {},
+    {"activation": "relu"},
+    {"activation": tf.tanh},
+    {"activation": keras.ops.tanh},
+    {"activation": tanh},
+    {"recurrent_activation": "hard_sigmoid"},
+    {"recurrent_activation": tf.sigmoid},
+    {"unroll": True},
+    {"use_bias": False},
+]
+
+
+@pytest.mark.parametrize("kwargs", CONFIGS)
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_agrees_with_the_keras_tensorflow_backend(kind, kwargs):
+    """Our verdict on conditions 1, 2, 4, 5, 6 equals the predicate Keras itself evaluates."""
+    if kind == "lstm":
+        layer = keras.layers.LSTM(4, **kwargs)
+        keras_says = keras_tf_rnn._do_lstm_arguments_support_cudnn(
+            layer.cell.activation,
+            layer.cell.recurrent_activation,
+            layer.unroll,
+            layer.cell.use_bias,
+        )
+    else:
+        layer = keras.layers.GRU(4, **kwargs)
+        keras_says = keras_tf_rnn._do_gru_arguments_support_cudnn(
+            layer.cell.activation,
+            layer.cell.recurrent_activation,
+            layer.unroll,
+            layer.cell.use_bias,
+            layer.cell.reset_after,
+        )
+    assert cudnn_compatible(layer)[0] == bool(keras_says)
+
+
+def test_a_function_merely_named_tanh_is_not_enough():
+    ok, reasons = cudnn_compatible(keras.layers.LSTM(4, activation=tanh))
+    assert not ok and reasons == ["activation is tanh, cuDNN needs Keras's tanh"]

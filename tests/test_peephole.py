@@ -45,24 +45,52 @@ def test_count_params_closed_form():
         assert layer.count_params() == 4 * (h_size * (x_size + h_size) + h_size) + 3 * h_size
 
 
+def _final_state_model(inputs, masked, h_size, variant):
+    rnn = keras.layers.RNN(PeepholeLSTMCell(h_size, output_peephole=variant), return_state=True)
+    _, state_h, state_c = rnn(masked)
+    return keras.Model(inputs, [state_h, state_c]), rnn
+
+
+def _numpy_final_state(layer, x_row):
+    _, cache = layer.forward(x_row[None])
+    h, c = cache.final_state
+    return h[0], c[0]
+
+
 def test_masked_steps_carry_h_and_c_unchanged():
+    """Masking: right padding and a hole mid-sequence; NumPy sees only the unmasked steps."""
     layer = _random_peephole_lstm(3, 4, "current", seed=7)
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 8, 3)).astype(np.float32)
-    valid = [5, 8]
-    for row, n in enumerate(valid):
-        x[row, n:] = 0.0
+    x = np.random.default_rng(3).normal(size=(3, 8, 3)).astype(np.float32)
+    keep = np.ones((3, 8), dtype=bool)
+    keep[0, 5:] = False  # right padding
+    keep[1, 2:4] = False  # a hole: steps 2 and 3 are skipped, steps 4.. still count
+    x[~keep] = 0.0
     inputs = keras.Input(shape=(8, 3))
-    rnn = keras.layers.RNN(PeepholeLSTMCell(4), return_state=True)
-    h, state_h, state_c = rnn(keras.layers.Masking(0.0)(inputs))
-    model = keras.Model(inputs, [h, state_h, state_c])
+    model, rnn = _final_state_model(inputs, keras.layers.Masking(0.0)(inputs), 4, "current")
     copy_to_keras(layer, rnn)
-    _, got_h, got_c = (np.asarray(a) for a in model(x))
-    for row, n in enumerate(valid):
-        _, cache = layer.forward(x[row : row + 1, :n])
-        h_np, c_np = cache.final_state
-        np.testing.assert_allclose(got_h[row], h_np[0], atol=1e-5)
-        np.testing.assert_allclose(got_c[row], c_np[0], atol=1e-5)
+    got_h, got_c = (np.asarray(a) for a in model(x))
+    for row in range(3):
+        h_np, c_np = _numpy_final_state(layer, x[row, keep[row]])
+        np.testing.assert_allclose(got_h[row], h_np, atol=1e-5)
+        np.testing.assert_allclose(got_c[row], c_np, atol=1e-5)
+    # the hole matters: feeding its zeros as data gives another state
+    h_unmasked, _ = _numpy_final_state(layer, x[1])
+    assert np.max(np.abs(h_unmasked - got_h[1])) > 1e-3
+
+
+def test_mask_zero_embedding():
+    layer = _random_peephole_lstm(3, 4, "previous", seed=8)
+    tokens = np.array([[4, 2, 7, 1, 0, 0], [3, 0, 0, 5, 6, 2]])
+    inputs = keras.Input(shape=(6,), dtype="int32")
+    embedding = keras.layers.Embedding(8, 3, mask_zero=True)
+    model, rnn = _final_state_model(inputs, embedding(inputs), 4, "previous")
+    copy_to_keras(layer, rnn)
+    got_h, got_c = (np.asarray(a) for a in model(tokens))
+    table = np.asarray(embedding.embeddings)
+    for row in range(2):
+        h_np, c_np = _numpy_final_state(layer, table[tokens[row][tokens[row] != 0]])
+        np.testing.assert_allclose(got_h[row], h_np, atol=1e-5)
+        np.testing.assert_allclose(got_c[row], c_np, atol=1e-5)
 
 
 def test_save_and_load_give_identical_predictions(tmp_path):

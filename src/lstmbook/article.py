@@ -1,13 +1,24 @@
 """The source article's Keras example, reproduced as written, and the two models it could have meant.
 
-**As written.** :func:`generate_data`, :func:`build_lstm_model` and :func:`train_lstm_model` are
-the article's ``lstm_example.py`` verbatim (its section 4; comments translated in brackets);
-:func:`run_article_script` is its ``__main__`` block. The article says the model has *two* LSTM
-layers; the code stacks *three*. Run as written it fails before the first step: the labels have
-shape ``(32, 100)`` (one random number per time step) while the model outputs ``(32, 10)`` (a
-softmax over 10 classes), and ``categorical_crossentropy`` needs both shapes equal. Even with
-matching shapes the labels would be uniform noise: nothing to learn. (The only liberty taken:
-the data generator uses NumPy's global random generator, as the article does; callers seed it.)
+**As written.** :func:`generate_data`, :func:`build_lstm_model` and :func:`train_lstm_model`
+are the article's ``lstm_example.py`` (its section 4) verbatim; :func:`run_article_script` is its
+``if __name__ == '__main__':`` block. The article says the model has *two* LSTM layers; the code
+stacks *three*. Run as written it fails before the first training step: the labels have shape
+``(32, 100)`` (one random number per time step) while the model outputs ``(32, 10)`` (a softmax
+over 10 classes), and ``categorical_crossentropy`` needs both shapes equal. Even with matching
+shapes the labels would be uniform noise: nothing to learn.
+
+Where this copy departs from the article, and why:
+
+- quotes are double, functions are two blank lines apart (the project's formatter), the Chinese
+  comments carry an English translation in brackets, and the article's unused
+  ``import tensorflow as tf`` is left out; the function bodies are otherwise character for
+  character the article's;
+- the ``__main__`` block is a function, with ``epochs`` an argument (the tests use 1, since the
+  failure comes before any epoch) and a ``np.random.seed(seed)`` call the article lacks;
+- nothing else was needed for Keras 3: ``from tensorflow.keras...`` imports resolve to Keras 3 in
+  TensorFlow >= 2.16, and ``LSTM(..., input_shape=...)`` still works, with a ``UserWarning``
+  that Keras 3 prefers a ``keras.Input(shape)`` first layer.
 
 **Corrected.** Two readings of what the article intended, each with data that has a signal:
 

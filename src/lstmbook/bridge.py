@@ -3,7 +3,10 @@
 The from-scratch layers store their weights in the Keras layout, so a copy is a plain
 ``set_weights`` / ``get_weights`` in the right order; what this module adds is the order, the
 shape checks (a ``ValueError`` naming the expected and the received shape), the dtype handling
-and the wiring of whole stacked models.
+the wiring of whole stacked models, and a check that the Keras layer computes what the scratch
+layer computes (``tanh`` and ``sigmoid`` activations, biases, forward in time, a linear
+``Dense`` head, GRU ``reset_after=True``): anything else is a ``ValueError``, not a silent
+mismatch.
 
 =========================  =====================================  ==========================
 scratch layer              Keras twin                             weights, in order
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from lstmbook.peephole import PeepholeLSTMCell
 from lstmbook.scratch import GRU, LSTM, Dense, Sequential, SimpleRNN
@@ -64,6 +68,54 @@ def make_keras_layer(layer, return_sequences: bool = True, name: str | None = No
     return keras.layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
 
 
+def _is_keras_function(fn, name: str) -> bool:
+    """``fn`` is Keras's (or TensorFlow's) ``tanh`` / ``sigmoid`` / ``linear`` itself."""
+    candidates = [getattr(keras.activations, name), getattr(keras.ops, name, None)]
+    candidates.append(getattr(tf, name, None))
+    return any(fn is candidate for candidate in candidates if candidate is not None)
+
+
+def _config_mismatches(keras_layer) -> list[str]:
+    """What in a Keras layer's configuration the scratch layers do not compute."""
+    problems = []
+    if isinstance(keras_layer, keras.layers.Dense):
+        if not _is_keras_function(keras_layer.activation, "linear"):
+            name = getattr(keras_layer.activation, "__name__", repr(keras_layer.activation))
+            problems.append(
+                f"activation linear (the scratch Dense outputs logits; the softmax belongs in "
+                f"the loss), got activation {name}"
+            )
+        if not keras_layer.use_bias:
+            problems.append("use_bias=True, got use_bias=False")
+        return problems
+    cell = getattr(keras_layer, "cell", None)
+    if getattr(keras_layer, "go_backwards", False):
+        problems.append("go_backwards=False, got go_backwards=True")
+    if isinstance(cell, PeepholeLSTMCell) or cell is None:
+        return problems
+    if not _is_keras_function(cell.activation, "tanh"):
+        name = getattr(cell.activation, "__name__", repr(cell.activation))
+        problems.append(f"activation tanh, got {name}")
+    recurrent_activation = getattr(cell, "recurrent_activation", None)
+    if recurrent_activation is not None and not _is_keras_function(recurrent_activation, "sigmoid"):
+        name = getattr(recurrent_activation, "__name__", repr(recurrent_activation))
+        problems.append(f"recurrent_activation sigmoid, got {name}")
+    if not cell.use_bias:
+        problems.append("use_bias=True, got use_bias=False")
+    if isinstance(keras_layer, keras.layers.GRU) and not cell.reset_after:
+        problems.append("reset_after=True, got reset_after=False")
+    return problems
+
+
+def _check_config(keras_layer) -> None:
+    problems = _config_mismatches(keras_layer)
+    if problems:
+        raise ValueError(
+            f"the Keras layer {keras_layer.name!r} computes something the scratch layers do not: "
+            "expected " + "; expected ".join(problems)
+        )
+
+
 def _check_twin(layer, keras_layer) -> None:
     expected = type(make_keras_layer(layer))
     if isinstance(keras_layer, keras.layers.RNN) and isinstance(
@@ -73,13 +125,12 @@ def _check_twin(layer, keras_layer) -> None:
         ok = ok and keras_layer.cell.output_peephole == layer.output_peephole
     else:
         ok = type(keras_layer) is expected and not (isinstance(layer, LSTM) and layer.peepholes)
-    if isinstance(keras_layer, keras.layers.GRU) and not keras_layer.cell.reset_after:
-        raise ValueError("expected a keras GRU with reset_after=True, got reset_after=False")
     if not ok:
         raise ValueError(
             f"expected the Keras twin of {layer!r} ({expected.__name__}), "
             f"got {type(keras_layer).__name__}"
         )
+    _check_config(keras_layer)
 
 
 def copy_to_keras(layer, keras_layer) -> None:
@@ -142,39 +193,51 @@ def to_keras_layer(layer, return_sequences: bool = True, name: str | None = None
     return keras_layer
 
 
-def from_keras_layer(keras_layer, dtype: object = np.float32):
+def from_keras_layer(keras_layer: keras.layers.Layer, dtype: object = np.float32):
     """A scratch layer holding a copy of a built Keras layer's weights.
 
     Supports ``keras.layers.LSTM``, ``GRU`` (``reset_after=True``), ``SimpleRNN``, ``Dense`` and
-    ``keras.layers.RNN(PeepholeLSTMCell(...))``.
+    ``keras.layers.RNN(PeepholeLSTMCell(...))``, configured as the scratch layers compute
+    (``tanh`` / ``sigmoid`` activations, biases, forward in time; a linear ``Dense``).
+
+    Raises:
+        ValueError: another layer type, an unbuilt layer, or a configuration the scratch layers
+            do not compute (e.g. ``activation="relu"``, ``Dense(activation="softmax")``).
     """
+    cell = getattr(keras_layer, "cell", None)
+    supported = isinstance(
+        keras_layer,
+        (keras.layers.Dense, keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN),
+    ) or (isinstance(keras_layer, keras.layers.RNN) and isinstance(cell, PeepholeLSTMCell))
+    if not supported:
+        inner = f"({type(cell).__name__})" if cell is not None else ""
+        raise ValueError(
+            "expected a Keras LSTM, GRU, SimpleRNN, Dense or RNN(PeepholeLSTMCell) layer, "
+            f"got {type(keras_layer).__name__}{inner}"
+        )
+    _check_config(keras_layer)
     values = keras_layer.get_weights()
     if not values:
         raise ValueError(
             f"expected a built Keras layer, got an unbuilt {type(keras_layer).__name__}"
         )
-    cell = getattr(keras_layer, "cell", None)
+    input_size = values[0].shape[0]
     if isinstance(keras_layer, keras.layers.Dense):
-        layer = Dense(values[0].shape[0], values[0].shape[1], dtype=dtype)
+        layer = Dense(input_size, values[0].shape[1], dtype=dtype)
     elif isinstance(cell, PeepholeLSTMCell):
         layer = LSTM(
-            values[0].shape[0],
+            input_size,
             cell.units,
             peepholes=True,
             output_peephole=cell.output_peephole,
             dtype=dtype,
         )
     elif isinstance(keras_layer, keras.layers.LSTM):
-        layer = LSTM(values[0].shape[0], keras_layer.units, dtype=dtype)
+        layer = LSTM(input_size, keras_layer.units, dtype=dtype)
     elif isinstance(keras_layer, keras.layers.GRU):
-        layer = GRU(values[0].shape[0], keras_layer.units, dtype=dtype)
-    elif isinstance(keras_layer, keras.layers.SimpleRNN):
-        layer = SimpleRNN(values[0].shape[0], keras_layer.units, dtype=dtype)
+        layer = GRU(input_size, keras_layer.units, dtype=dtype)
     else:
-        raise ValueError(
-            "expected a Keras LSTM, GRU, SimpleRNN, Dense or RNN(PeepholeLSTMCell) layer, "
-            f"got {type(keras_layer).__name__}"
-        )
+        layer = SimpleRNN(input_size, keras_layer.units, dtype=dtype)
     copy_from_keras(keras_layer, layer)
     return layer
 

@@ -1,46 +1,60 @@
 """When Keras runs an LSTM or GRU on the fused cuDNN kernel, and how to check a layer.
 
-On a GPU with the TensorFlow backend, ``keras.layers.LSTM`` and ``keras.layers.GRU`` replace
-their step-by-step loop by one call into NVIDIA's cuDNN library, often an order of magnitude
-faster. Keras 3 (``keras/src/layers/rnn/lstm.py``, ``gru.py`` and
-``keras/src/backend/tensorflow/rnn.py``) takes that path only when **all** of these hold:
+On a GPU with the TensorFlow backend, ``keras.layers.LSTM`` and ``keras.layers.GRU`` can replace
+their step-by-step loop (a few small kernels launched per time step) by a single call into
+NVIDIA's cuDNN library, which runs the whole sequence in one fused kernel. Keras 3 takes that
+path only when **all** of these hold (read from the installed Keras 3 source:
+``keras/src/layers/rnn/lstm.py`` and ``gru.py``, methods ``inner_loop``, and
+``keras/src/backend/tensorflow/rnn.py``, functions ``cudnn_ok``, ``lstm``, ``gru``):
 
-1. ``activation`` is ``tanh`` (the default);
-2. ``recurrent_activation`` is ``sigmoid`` (the default);
-3. ``recurrent_dropout == 0`` (plain ``dropout`` on the inputs is allowed);
+1. ``activation`` is ``tanh`` (the default): the very function ``keras.activations.tanh``,
+   ``keras.ops.tanh`` or ``tf.tanh``; Keras compares the function object, not its name;
+2. ``recurrent_activation`` is ``sigmoid`` (the default), likewise ``keras.activations.sigmoid``,
+   ``keras.ops.sigmoid`` or ``tf.sigmoid``;
+3. ``recurrent_dropout == 0`` (plain ``dropout`` on the inputs is allowed: Keras applies it to
+   the whole input sequence before the fused kernel);
 4. ``unroll=False`` (the default);
 5. ``use_bias=True`` (the default);
 6. for the GRU, ``reset_after=True`` (the default in Keras 3);
-7. ``use_cudnn`` is ``"auto"`` (the default) or ``True``;
-8. a mask, if any, is *right-padded*: every sequence is its valid steps followed by padding
-   (checked at run time; a left-padded mask or a fully masked sequence falls back to the
-   generic loop);
-9. a GPU is visible to TensorFlow.
+7. ``use_cudnn`` is ``"auto"`` (the default) or ``True``; with ``True`` and a condition above
+   broken, the layer raises a ``ValueError`` instead of falling back;
+8. a GPU is visible to TensorFlow (``tf.config.list_logical_devices("GPU")``);
+9. a mask, if any, is *strictly right-padded* (every sequence is its valid steps followed by
+   padding) and no sequence is fully masked. This is checked on the data, not on the layer, and
+   it does **not** quietly fall back: inside ``model.fit`` / ``predict`` (graph mode) a
+   left-padded or holed mask fails with an ``InvalidArgumentError`` ("You are passing a RNN mask
+   that does not correspond to right-padded sequences, while using cuDNN..."); only an eager
+   call catches it and runs the generic loop. Pad on the right, or pass ``use_cudnn=False``.
 
-The book's builders (:mod:`lstmbook.article`, :mod:`lstmbook.bridge`) use the defaults, so the
-same code that runs on a laptop's CPU takes the cuDNN path on a GPU. Conditions 1-7 are
-properties of the layer and are checked by :func:`cudnn_compatible`; 8 depends on the data and 9
-on the machine.
+A layer on the cuDNN path cannot be XLA-compiled, so Keras switches ``jit_compile`` off for it.
 
-A custom cell such as :class:`lstmbook.peephole.PeepholeLSTMCell` can never use cuDNN: the
-kernel implements only the plain LSTM equations (no peephole terms), so ``keras.layers.RNN(cell)``
-always runs the generic loop, on a GPU too.
+The book's builders (:mod:`lstmbook.article`, :mod:`lstmbook.bridge`) use the defaults and the
+book's padded data is right-padded, so the same code that runs on a laptop's CPU takes the cuDNN
+path on a GPU. Conditions 1-7 are properties of the layer and are checked by
+:func:`cudnn_compatible`; 8 depends on the machine and 9 on the data.
+
+A custom cell such as :class:`lstmbook.peephole.PeepholeLSTMCell` can never use cuDNN: the fused
+kernel implements only the plain LSTM equations (no peephole terms), and ``keras.layers.RNN(cell)``
+has no cuDNN branch at all, so it always runs the generic loop, on a GPU too. The same holds for
+``keras.layers.SimpleRNN``.
 """
 
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
-_TANH = ("tanh",)
-_SIGMOID = ("sigmoid",)
+# the function objects Keras accepts (keras/src/backend/tensorflow/rnn.py)
+_TANH_FUNCTIONS = (keras.activations.tanh, keras.ops.tanh, tf.tanh)
+_SIGMOID_FUNCTIONS = (keras.activations.sigmoid, keras.ops.sigmoid, tf.sigmoid)
 
 
 def _activation_name(fn) -> str:
-    return getattr(fn, "__name__", str(fn))
+    return getattr(fn, "__name__", repr(fn))
 
 
-def cudnn_compatible(layer) -> tuple[bool, list[str]]:
-    """Whether a Keras recurrent layer meets the layer-side conditions of the cuDNN path.
+def cudnn_compatible(layer: keras.layers.Layer) -> tuple[bool, list[str]]:
+    """Whether a Keras layer meets the layer-side conditions of the cuDNN path.
 
     Args:
         layer: a Keras layer (``LSTM``, ``GRU``, or any other recurrent or non-recurrent layer).
@@ -48,23 +62,27 @@ def cudnn_compatible(layer) -> tuple[bool, list[str]]:
     Returns:
         ``(ok, reasons)``: ``ok`` is True when conditions 1-7 of this module's docstring hold;
         ``reasons`` lists, in words, each condition that fails (empty when ``ok``). Whether a GPU
-        is present and whether masks are right-padded are not checked here.
+        is present (8) and whether masks are right-padded (9) are not checked here.
     """
     if isinstance(layer, keras.layers.RNN) and not isinstance(
         layer, (keras.layers.LSTM, keras.layers.GRU)
     ):
         cell = type(getattr(layer, "cell", None)).__name__
-        return False, [f"a generic keras.layers.RNN({cell}) has no cuDNN kernel; only LSTM and GRU"]
+        return False, [
+            f"a {type(layer).__name__}({cell}) layer has no cuDNN kernel; only LSTM and GRU"
+        ]
     if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
         return False, [f"{type(layer).__name__} is not an LSTM or GRU layer"]
     cell = layer.cell
     reasons = []
-    if _activation_name(cell.activation) not in _TANH:
-        reasons.append(f"activation is {_activation_name(cell.activation)}, cuDNN needs tanh")
-    if _activation_name(cell.recurrent_activation) not in _SIGMOID:
+    if not any(cell.activation is fn for fn in _TANH_FUNCTIONS):
+        reasons.append(
+            f"activation is {_activation_name(cell.activation)}, cuDNN needs Keras's tanh"
+        )
+    if not any(cell.recurrent_activation is fn for fn in _SIGMOID_FUNCTIONS):
         reasons.append(
             f"recurrent_activation is {_activation_name(cell.recurrent_activation)}, "
-            "cuDNN needs sigmoid"
+            "cuDNN needs Keras's sigmoid"
         )
     if cell.recurrent_dropout:
         reasons.append(f"recurrent_dropout is {cell.recurrent_dropout}, cuDNN needs 0")
