@@ -128,3 +128,18 @@ def test_fit_reduces_the_loss():
 def test_bad_arguments(bad):
     with pytest.raises(ValueError, match="units must be|output_peephole must be"):
         PeepholeLSTMCell(**bad)
+
+
+@pytest.mark.parametrize("variant", ["current", "previous"])
+def test_fresh_cell_has_zero_peepholes_and_equals_a_plain_lstm(variant):
+    keras.utils.set_random_seed(1)
+    peephole = PeepholeLSTM(5, output_peephole=variant, return_sequences=True)
+    peephole.build((None, None, 3))
+    assert all(not np.any(np.asarray(w)) for w in peephole.cell.weights[3:])
+    plain = keras.layers.LSTM(5, return_sequences=True)
+    plain.build((None, None, 3))
+    # the same initial bias as Keras's unit_forget_bias: 1 in the forget block, 0 elsewhere
+    np.testing.assert_array_equal(peephole.get_weights()[2], plain.get_weights()[2])
+    plain.set_weights(peephole.get_weights()[:3])
+    x = np.random.default_rng(6).normal(size=(2, 7, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(peephole(x)), np.asarray(plain(x)), atol=1e-6)
