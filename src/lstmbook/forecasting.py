@@ -1,0 +1,226 @@
+"""Forecasting helpers: honest baselines, recursive multi-step forecasts, error metrics.
+
+A forecasting model is only as good as the simplest rule it beats. This module holds the rules
+and the yardsticks used in the sunspot chapter, for windows made by
+:func:`lstmbook.data.make_windows` (``x: (n, window, features)``, targets ``y: (n, horizon)``):
+
+- :func:`persistence_forecast`: tomorrow equals today (the last value of the window);
+- :func:`seasonal_naive_forecast`: the value one period earlier (for sunspots, ~11 years);
+- :func:`dominant_period`: the lag of the highest autocorrelation, to pick that period from the
+  training data instead of typing it in;
+- :func:`recursive_forecast`: several steps ahead with a one-step model, feeding each prediction
+  back into the window;
+- :func:`rmse`, :func:`mae`, :func:`error_by_horizon`, :func:`forecast_errors`.
+
+Everything is NumPy; a model enters only as a ``predict`` callable, so the same code serves a
+:class:`lstmbook.scratch.Sequential` and a Keras model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from lstmbook.data._checks import check_int
+
+
+def _windows(x: Any, name: str = "x") -> np.ndarray:
+    """``x`` as a float64 ``(n, window, features)`` array; a 2-D ``(n, window)`` gains a feature axis."""
+    values = np.asarray(x, dtype=np.float64)
+    if values.ndim == 2:
+        values = values[:, :, None]
+    if values.ndim != 3 or 0 in values.shape:
+        raise ValueError(
+            f"{name} must have shape (n, window) or (n, window, features) with no empty axis, "
+            f"got shape {values.shape}"
+        )
+    return values
+
+
+def _target_column(values: np.ndarray, target_column: int) -> int:
+    target_column = check_int("target_column", target_column, 0)
+    if target_column >= values.shape[2]:
+        raise ValueError(
+            f"target_column must be < the number of features {values.shape[2]}, got {target_column}"
+        )
+    return target_column
+
+
+def persistence_forecast(x: Any, horizon: int = 1, target_column: int = 0) -> np.ndarray:
+    """The naive forecast: every future value equals the last observed one.
+
+    Args:
+        x: input windows ``(n, window)`` or ``(n, window, features)``.
+        horizon: number of future steps (>= 1).
+        target_column: the feature that is forecast.
+
+    Returns:
+        ``(n, horizon)`` float64, each row the last value of its window repeated.
+    """
+    values = _windows(x)
+    column = _target_column(values, target_column)
+    horizon = check_int("horizon", horizon, 1)
+    last = values[:, -1, column]
+    return np.repeat(last[:, None], horizon, axis=1)
+
+
+def seasonal_naive_forecast(
+    x: Any, period: int, horizon: int = 1, target_column: int = 0
+) -> np.ndarray:
+    """The seasonal-naive forecast: each future value equals the value one period earlier.
+
+    For step ``h`` (1-based) after a window ending at time ``t`` the forecast is
+    ``x[t + h - k * period]`` with the smallest ``k >= 1`` that lands inside the window, so
+    horizons longer than the period repeat the last observed cycle.
+
+    Args:
+        x: input windows ``(n, window)`` or ``(n, window, features)``; ``window >= period``.
+        period: the season length in steps (>= 1), e.g. 11 for the yearly sunspot cycle.
+        horizon: number of future steps (>= 1).
+        target_column: the feature that is forecast.
+
+    Returns:
+        ``(n, horizon)`` float64.
+    """
+    values = _windows(x)
+    column = _target_column(values, target_column)
+    period = check_int("period", period, 1)
+    horizon = check_int("horizon", horizon, 1)
+    window = values.shape[1]
+    if window < period:
+        raise ValueError(f"the window ({window} steps) must be at least one period ({period}) long")
+    steps = np.arange(1, horizon + 1)
+    back = period * np.ceil(steps / period).astype(np.int64)
+    # the window's last value is at index window - 1, i.e. time t; t + h - back in window index:
+    index = window - 1 + steps - back
+    return values[:, index, column]
+
+
+def dominant_period(series: Any, min_lag: int = 2, max_lag: int | None = None) -> int:
+    """The lag in ``[min_lag, max_lag]`` at which the series' autocorrelation is highest.
+
+    Fit it on the training part only (the period is then a parameter learned from the past).
+
+    Args:
+        series: ``(time,)`` numbers without NaN.
+        min_lag: smallest lag considered (>= 1); small lags are always highly correlated, so
+            start beyond them.
+        max_lag: largest lag considered; default ``len(series) // 2``.
+
+    Returns:
+        The lag, an int.
+    """
+    values = np.asarray(getattr(series, "to_numpy", lambda: series)(), dtype=np.float64)
+    if values.ndim != 1 or values.size < 4:
+        raise ValueError(f"series must be 1-D with at least 4 values, got shape {values.shape}")
+    if np.isnan(values).any():
+        raise ValueError("series must not contain NaN")
+    min_lag = check_int("min_lag", min_lag, 1)
+    max_lag = values.size // 2 if max_lag is None else check_int("max_lag", max_lag, min_lag)
+    if max_lag >= values.size - 1 or max_lag < min_lag:
+        raise ValueError(
+            f"need min_lag <= max_lag < len(series) - 1 = {values.size - 1}, "
+            f"got min_lag={min_lag}, max_lag={max_lag}"
+        )
+    centred = values - values.mean()
+    denominator = float(np.dot(centred, centred))
+    if denominator == 0:
+        raise ValueError("series is constant: its autocorrelation is undefined")
+    lags = np.arange(min_lag, max_lag + 1)
+    acf = np.array([np.dot(centred[:-lag], centred[lag:]) / denominator for lag in lags])
+    return int(lags[np.argmax(acf)])
+
+
+def recursive_forecast(predict: Callable[[np.ndarray], Any], x: Any, horizon: int) -> np.ndarray:
+    """Forecast ``horizon`` steps with a one-step model, feeding each prediction back in.
+
+    Step 1 predicts from the window; step 2 from the window shifted by one with the step-1
+    prediction appended; and so on. Errors therefore compound: the model is asked about inputs
+    it made up itself, which is why the error grows with the horizon.
+
+    Args:
+        predict: maps windows ``(n, window, 1)`` float32 to one-step forecasts ``(n, 1)`` or
+            ``(n,)``, e.g. ``model.predict`` of a scratch model, or
+            ``lambda w: keras_model.predict(w, verbose=0)``.
+        x: ``(n, window)`` or ``(n, window, 1)`` windows of a univariate series.
+        horizon: steps ahead (>= 1).
+
+    Returns:
+        ``(n, horizon)`` float64; column 0 equals ``predict(x)``.
+    """
+    values = _windows(x)
+    if values.shape[2] != 1:
+        raise ValueError(
+            "recursive forecasting needs a univariate series (the prediction becomes the next "
+            f"input), got {values.shape[2]} features"
+        )
+    horizon = check_int("horizon", horizon, 1)
+    window = values.astype(np.float32)
+    out = np.empty((values.shape[0], horizon), dtype=np.float64)
+    for step in range(horizon):
+        pred = np.asarray(predict(window), dtype=np.float64)
+        if pred.shape not in ((values.shape[0],), (values.shape[0], 1)):
+            raise ValueError(
+                f"predict must return shape ({values.shape[0]}, 1) or ({values.shape[0]},), "
+                f"got {pred.shape}"
+            )
+        out[:, step] = pred.reshape(-1)
+        window = np.concatenate([window[:, 1:], pred.reshape(-1, 1, 1).astype(np.float32)], axis=1)
+    return out
+
+
+def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    true = np.asarray(y_true, dtype=np.float64)
+    pred = np.asarray(y_pred, dtype=np.float64)
+    if true.shape != pred.shape or true.size == 0:
+        raise ValueError(
+            f"y_true and y_pred must have the same non-empty shape, got {true.shape} and {pred.shape}"
+        )
+    return true, pred
+
+
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root mean squared error over all elements (in the units of the data)."""
+    true, pred = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean(np.square(pred - true))))
+
+
+def mae(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute error over all elements (in the units of the data)."""
+    true, pred = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(pred - true)))
+
+
+def error_by_horizon(
+    y_true: Any, y_pred: Any, metric: Callable[[Any, Any], float] = rmse
+) -> np.ndarray:
+    """``metric`` per forecast step: ``y_true`` and ``y_pred`` ``(n, horizon)`` -> ``(horizon,)``."""
+    true, pred = _pair(y_true, y_pred)
+    if true.ndim != 2:
+        raise ValueError(f"expected (n, horizon) arrays, got shape {true.shape}")
+    return np.array([metric(true[:, h], pred[:, h]) for h in range(true.shape[1])])
+
+
+def forecast_errors(y_true: Any, forecasts: Mapping[str, Any]):
+    """A table of RMSE and MAE, one row per named forecast, sorted by RMSE (best first).
+
+    Args:
+        y_true: the actual values, any shape.
+        forecasts: maps a name to predictions shaped like ``y_true``.
+
+    Returns:
+        A ``pandas.DataFrame`` indexed by name with columns ``RMSE`` and ``MAE``.
+    """
+    import pandas as pd
+
+    if not isinstance(forecasts, Mapping) or len(forecasts) == 0:
+        raise ValueError("forecasts must be a non-empty mapping of name -> predictions")
+    rows = {
+        name: {"RMSE": rmse(y_true, pred), "MAE": mae(y_true, pred)}
+        for name, pred in forecasts.items()
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "forecast"
+    return table.sort_values("RMSE")
