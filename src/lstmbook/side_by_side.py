@@ -1,0 +1,318 @@
+"""Train many small, independent Keras LSTMs at once: one einsum per step instead of one model each.
+
+A comparison "mean ± std over seeds, for every setting" trains dozens of tiny models. On a CPU
+the cost of a tiny LSTM is almost all per-step overhead, not arithmetic, so training them one
+after another wastes the machine. :class:`StackedLSTMCell` holds the weights of ``M`` LSTMs
+as arrays with a leading model axis and advances all of them by one time step with one
+``einsum``; :class:`StackedDense` does the same for the read-out layer.
+
+Nothing is shared between the models: model ``m`` reads only its own slice of the input and its
+own state, the loss of the side-by-side model is the *sum* of the per-model losses
+(:func:`summed_squared_error`), so the gradient of every weight is exactly the gradient of its
+own model's loss, and Adam scales each weight's step by that weight's own gradient history.
+Training the stack is therefore training ``M`` models, except that they see the same mini-batches
+in the same order (the seeds change the initial weights only).
+
+Each model follows the equations and the weight layout of ``keras.layers.LSTM`` (gate order
+input, forget, candidate, output; sigmoid gates; forget-gate bias initialised to 1);
+:func:`keras_lstm_weights` extracts model ``m`` as the ``[kernel, recurrent_kernel, bias]`` of
+an ordinary ``keras.layers.LSTM``, and the tests check that both compute the same outputs.
+
+Shapes: the stacked input is ``x: (batch, time, M * features)``, model ``m`` reading columns
+``m * features : (m + 1) * features``; :func:`stack_inputs` builds it from ``M`` arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def _seeds(n_models: int, seeds: Sequence[int] | None) -> list[int]:
+    if isinstance(n_models, bool) or not isinstance(n_models, (int, np.integer)) or n_models < 1:
+        raise ValueError(f"n_models must be a positive integer, got {n_models!r}")
+    if seeds is None:
+        return list(range(int(n_models)))
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != n_models:
+        raise ValueError(f"need one seed per model: {n_models} models, got {len(seeds)} seeds")
+    return seeds
+
+
+def _stacked_initializer(make, seeds: list[int]):
+    """An initializer of shape ``(M, *block)`` whose block ``m`` is ``make(seed_m)(block)``."""
+
+    def initializer(shape, dtype=None):
+        block = tuple(shape[1:])
+        return ops.stack([make(seed)(block, dtype=dtype) for seed in seeds], axis=0)
+
+    return initializer
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class StackedLSTMCell(keras.layers.Layer):
+    """``n_models`` independent LSTM cells advanced together (for ``keras.layers.RNN``).
+
+    Model ``m`` computes, from its slice ``x_t^{(m)}`` of the input,
+
+    ``z = x_t W^{(m)} + h_{t-1} U^{(m)} + b^{(m)}``, split into ``i, f, g, o`` (Keras order);
+    ``c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)``, ``h_t = σ(o) ⊙ tanh(c_t)``.
+
+    Args:
+        n_models: number of independent models ``M`` (>= 1).
+        units: hidden units ``H`` of each model.
+        seeds: one integer per model for its initial weights (default ``0 .. M-1``): kernel
+            Glorot-uniform, recurrent kernel orthogonal, bias zero with forget bias 1, as the
+            defaults of ``keras.layers.LSTM``.
+        masked: one flag per model (default all False). For a masked model the *last* column of
+            its input slice is not a feature but a step flag: where it is 0 the model skips the
+            step, carrying ``h`` and ``c`` unchanged. That is what ``keras.layers.RNN`` does at
+            a step masked by ``keras.layers.Masking``, but per model, so models that skip
+            different steps can share one layer (Keras's mask is one per time step for the
+            whole layer).
+
+    Input ``(batch, M * features)`` per step; state and output ``(batch, M * H)``.
+    """
+
+    def __init__(
+        self,
+        n_models: int,
+        units: int,
+        seeds: Sequence[int] | None = None,
+        masked: Sequence[bool] | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.seeds = _seeds(n_models, seeds)
+        self.n_models = int(n_models)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        masked = [False] * self.n_models if masked is None else [bool(b) for b in masked]
+        if len(masked) != self.n_models:
+            raise ValueError(
+                f"masked needs one flag per model ({self.n_models}), got {len(masked)}"
+            )
+        self.masked = masked
+        self.state_size = [self.n_models * self.units, self.n_models * self.units]
+        self.output_size = self.n_models * self.units
+
+    def build(self, input_shape):
+        total = input_shape[-1]
+        if total is None or total % self.n_models:
+            raise ValueError(
+                f"the input's last axis ({total}) must be n_models ({self.n_models}) times the "
+                f"number of features per model"
+            )
+        self.features = total // self.n_models
+        m, x, h = self.n_models, self.features, self.units
+        if any(self.masked) and x < 2:
+            raise ValueError("a masked model needs >= 2 columns: its features and the step flag")
+        # which input columns feed the gates: all, except the step flag of a masked model
+        gate_columns = np.ones((m, x), dtype="float32")
+        gate_columns[np.asarray(self.masked), -1] = 0.0
+        self._gate_columns = gate_columns
+        self._masked = np.asarray(self.masked)
+
+        def bias(seed):
+            def init(shape, dtype=None):
+                return ops.concatenate(
+                    [ops.zeros((h,), dtype), ops.ones((h,), dtype), ops.zeros((2 * h,), dtype)]
+                )
+
+            return init
+
+        self.kernel = self.add_weight(
+            shape=(m, x, 4 * h),
+            name="kernel",
+            initializer=_stacked_initializer(
+                lambda s: keras.initializers.GlorotUniform(seed=s), self.seeds
+            ),
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(m, h, 4 * h),
+            name="recurrent_kernel",
+            initializer=_stacked_initializer(
+                lambda s: keras.initializers.Orthogonal(seed=s), self.seeds
+            ),
+        )
+        self.bias = self.add_weight(
+            shape=(m, 4 * h), name="bias", initializer=_stacked_initializer(bias, self.seeds)
+        )
+
+    def call(self, inputs, states, training=False):
+        m, x, h = self.n_models, self.features, self.units
+        h_prev = ops.reshape(states[0], (-1, m, h))
+        c_prev = ops.reshape(states[1], (-1, m, h))
+        columns = ops.reshape(inputs, (-1, m, x))
+        xh = ops.concatenate([columns * self._gate_columns, h_prev], axis=-1)
+        weights = ops.concatenate([self.kernel, self.recurrent_kernel], axis=1)
+        z = ops.einsum("bmk,mkg->bmg", xh, weights) + self.bias
+        z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
+        c = ops.sigmoid(z_f) * c_prev + ops.sigmoid(z_i) * ops.tanh(z_g)
+        h_new = ops.sigmoid(z_o) * ops.tanh(c)
+        if any(self.masked):
+            # a masked model skips the step where its flag is 0: h and c carried unchanged,
+            # exactly what keras.layers.RNN does at a step that Masking has masked
+            keep = ops.logical_or(ops.logical_not(self._masked), columns[:, :, -1] > 0.5)
+            keep = ops.expand_dims(keep, -1)
+            h_new = ops.where(keep, h_new, h_prev)
+            c = ops.where(keep, c, c_prev)
+        h_flat = ops.reshape(h_new, (-1, m * h))
+        return h_flat, [h_flat, ops.reshape(c, (-1, m * h))]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_models": self.n_models,
+            "units": self.units,
+            "seeds": self.seeds,
+            "masked": self.masked,
+        }
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
+class StackedDense(keras.layers.Layer):
+    """``n_models`` independent dense layers: ``(batch, M * H)`` -> ``(batch, M, outputs)``.
+
+    Kernel Glorot-uniform per model (seeded), bias zero: the defaults of ``keras.layers.Dense``.
+    """
+
+    def __init__(
+        self, n_models: int, outputs: int = 1, seeds: Sequence[int] | None = None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.seeds = _seeds(n_models, seeds)
+        self.n_models = int(n_models)
+        self.outputs = int(outputs)
+
+    def build(self, input_shape):
+        total = input_shape[-1]
+        if total is None or total % self.n_models:
+            raise ValueError(
+                f"the input's last axis ({total}) must be a multiple of n_models ({self.n_models})"
+            )
+        self.inputs_per_model = total // self.n_models
+        self.kernel = self.add_weight(
+            shape=(self.n_models, self.inputs_per_model, self.outputs),
+            name="kernel",
+            initializer=_stacked_initializer(
+                lambda s: keras.initializers.GlorotUniform(seed=s + 1), self.seeds
+            ),
+        )
+        self.bias = self.add_weight(
+            shape=(self.n_models, self.outputs), name="bias", initializer="zeros"
+        )
+
+    def call(self, inputs):
+        x = ops.reshape(inputs, (-1, self.n_models, self.inputs_per_model))
+        return ops.einsum("bmh,mho->bmo", x, self.kernel) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_models, self.outputs)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_models": self.n_models,
+            "outputs": self.outputs,
+            "seeds": self.seeds,
+        }
+
+
+def summed_squared_error(y_true, y_pred):
+    """Per-sample loss ``Σ_m Σ_k (y_true - y_pred)²`` over the model and output axes; NaN
+    targets are skipped.
+
+    Keras averages it over the batch, so the training loss is the *sum* of the models' mean
+    squared errors: each model's weights get exactly the gradient of its own MSE. A NaN in
+    ``y_true`` marks a target that model does not train on (e.g. a value missing in its copy
+    of the data); it contributes neither loss nor gradient.
+    ``y_true, y_pred: (batch, M, outputs)``.
+    """
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    known = ops.logical_not(ops.isnan(y_true))
+    error = ops.where(known, y_pred - ops.where(known, y_true, 0.0), 0.0)
+    return ops.sum(ops.square(error), axis=(1, 2))
+
+
+def stack_inputs(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Concatenate ``M`` inputs ``(batch, time, features_m)`` into ``(batch, time, M * F)``.
+
+    Every model gets ``F = max(features_m)`` columns; a model with fewer features is padded with
+    zero columns *in front of* its last column (so that a masked model's step flag stays last).
+    A zero input column changes nothing: it contributes nothing to ``x W``, and its weights get
+    zero gradient.
+    """
+    arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+    if not arrays:
+        raise ValueError("need at least one input array")
+    if any(a.ndim != 3 for a in arrays) or len({a.shape[:2] for a in arrays}) != 1:
+        raise ValueError(
+            f"inputs must all be (batch, time, features) with the same batch and time, got "
+            f"{[a.shape for a in arrays]}"
+        )
+    width = max(a.shape[2] for a in arrays)
+    padded = [
+        np.concatenate(
+            [a[..., :-1], np.zeros(a.shape[:2] + (width - a.shape[2],), np.float32), a[..., -1:]],
+            axis=-1,
+        )
+        for a in arrays
+    ]
+    return np.concatenate(padded, axis=-1)
+
+
+def build_side_by_side_regressor(
+    n_models: int,
+    units: int,
+    features: int,
+    *,
+    outputs: int = 1,
+    seeds: Sequence[int] | None = None,
+    masked: Sequence[bool] | None = None,
+    learning_rate: float = 1e-2,
+) -> keras.Model:
+    """``M`` independent ``LSTM(units) -> Dense(outputs)`` regressors as one compiled model.
+
+    Args:
+        n_models: ``M``.
+        units: hidden units of each LSTM.
+        features: input columns per model; the model input is ``(batch, time, M * features)``
+            (see :func:`stack_inputs`).
+        outputs: outputs per model; the model returns ``(batch, M, outputs)``.
+        seeds: initial-weight seed of each model (default ``0 .. M-1``).
+        masked: per model, whether its last input column is a step flag (1 = use the step, 0 =
+            skip it, carrying h and c) instead of a feature; see :class:`StackedLSTMCell`.
+        learning_rate: Adam's learning rate.
+
+    Returns:
+        A compiled ``keras.Model`` with loss :func:`summed_squared_error`; train it with
+        targets of shape ``(batch, M, outputs)`` (e.g. ``np.repeat(y[:, None], M, axis=1)``),
+        NaN where a model must not train on a sample.
+    """
+    seeds = _seeds(n_models, seeds)
+    inputs = keras.Input((None, n_models * features))
+    hidden = keras.layers.RNN(StackedLSTMCell(n_models, units, seeds, masked))(inputs)
+    predictions = StackedDense(n_models, outputs, seeds)(hidden)
+    model = keras.Model(inputs, predictions)
+    model.compile(keras.optimizers.Adam(learning_rate), loss=summed_squared_error)
+    return model
+
+
+def keras_lstm_weights(cell: StackedLSTMCell, m: int) -> list[np.ndarray]:
+    """Model ``m`` of a built :class:`StackedLSTMCell` as ``keras.layers.LSTM`` weights.
+
+    Returns:
+        ``[kernel (F, 4H), recurrent_kernel (H, 4H), bias (4H,)]``, ready for
+        ``keras.layers.LSTM(H).set_weights(...)``.
+    """
+    if not 0 <= m < cell.n_models:
+        raise ValueError(f"m must be in [0, {cell.n_models}), got {m}")
+    return [
+        np.asarray(ops.convert_to_numpy(weight))[m]
+        for weight in (cell.kernel, cell.recurrent_kernel, cell.bias)
+    ]

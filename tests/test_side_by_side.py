@@ -1,0 +1,154 @@
+"""lstmbook.side_by_side: M stacked LSTMs are M independent keras.layers.LSTM models."""
+
+import keras
+import numpy as np
+import pytest
+
+from lstmbook.side_by_side import (
+    StackedDense,
+    StackedLSTMCell,
+    build_side_by_side_regressor,
+    keras_lstm_weights,
+    stack_inputs,
+    summed_squared_error,
+)
+
+
+def _stack_layer(n_models, units, masked=None, seeds=None):
+    return keras.layers.RNN(StackedLSTMCell(n_models, units, seeds, masked), return_sequences=True)
+
+
+@pytest.mark.parametrize(("n_models", "units", "features"), [(3, 4, 2), (1, 1, 1)])
+def test_each_model_is_a_keras_lstm(n_models, units, features):
+    x = np.random.default_rng(0).normal(size=(5, 7, n_models * features)).astype(np.float32)
+    layer = _stack_layer(n_models, units, seeds=[10 + m for m in range(n_models)])
+    out = np.asarray(layer(x)).reshape(5, 7, n_models, units)
+    for m in range(n_models):
+        reference = keras.layers.LSTM(units, return_sequences=True)
+        reference.build((None, None, features))
+        reference.set_weights(keras_lstm_weights(layer.cell, m))
+        expected = reference(x[:, :, m * features : (m + 1) * features])
+        np.testing.assert_allclose(out[:, :, m], np.asarray(expected), atol=1e-5)
+
+
+def test_initialisation_follows_keras_defaults_and_seeds():
+    cell = StackedLSTMCell(3, 4, seeds=[5, 5, 6])
+    keras.layers.RNN(cell).build((None, None, 6))
+    kernel, recurrent, bias = keras_lstm_weights(cell, 0)
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(4), np.ones(4), np.zeros(8)])
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(4), atol=1e-5)  # orthogonal rows
+    weights = [keras_lstm_weights(cell, m)[0] for m in range(3)]
+    np.testing.assert_array_equal(weights[0], weights[1])  # same seed, same start
+    assert not np.array_equal(weights[0], weights[2])
+    limit = np.sqrt(6 / (2 + 16))  # Glorot-uniform bound for a (2, 16) kernel
+    assert np.abs(kernel).max() <= limit
+
+
+def test_a_masked_model_is_masking_plus_lstm():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(4, 9, 1)).astype(np.float32)
+    keep = rng.random((4, 9)) > 0.4
+    keep[0] = False  # a sequence with every step masked keeps the zero initial state
+    keep[1, -1] = False  # one that ends on a masked step
+    sentinel = -99.0
+    filled = np.where(keep[..., None], values, sentinel).astype(np.float32)
+    flagged = np.concatenate([filled, keep[..., None].astype(np.float32)], axis=-1)
+    # model 0: plain (reads the flag as a feature), model 1: masked (the flag skips steps)
+    layer = keras.layers.RNN(StackedLSTMCell(2, 3, masked=[False, True]))
+    out = np.asarray(layer(stack_inputs([flagged, flagged]))).reshape(4, 2, 3)
+
+    inputs = keras.Input((None, 1))
+    reference = keras.layers.LSTM(3)
+    model = keras.Model(inputs, reference(keras.layers.Masking(sentinel)(inputs)))
+    kernel, recurrent, bias = keras_lstm_weights(layer.cell, 1)
+    reference.set_weights([kernel[:1], recurrent, bias])  # the flag row never feeds the gates
+    np.testing.assert_allclose(out[:, 1], np.asarray(model(filled)), atol=1e-5)
+    np.testing.assert_array_equal(out[0, 1], np.zeros(3))
+
+    plain = keras.layers.LSTM(3)
+    plain.build((None, None, 2))
+    plain.set_weights(keras_lstm_weights(layer.cell, 0))
+    np.testing.assert_allclose(out[:, 0], np.asarray(plain(flagged)), atol=1e-5)
+
+
+def test_training_side_by_side_equals_training_alone():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 6, 1)).astype(np.float32)
+    y = x[:, -2:, 0].sum(axis=1, keepdims=True)
+    other = rng.normal(size=x.shape).astype(np.float32)
+
+    def train(inputs, n_models, seeds):
+        keras.utils.set_random_seed(0)
+        model = build_side_by_side_regressor(n_models, 4, 1, seeds=seeds, learning_rate=0.01)
+        targets = np.repeat(y[:, None], n_models, axis=1)
+        model.fit(stack_inputs(inputs), targets, epochs=3, batch_size=16, shuffle=False, verbose=0)
+        return model
+
+    alone = train([x], 1, [7])
+    together = train([other, x], 2, [3, 7])
+    lstm_alone = keras_lstm_weights(alone.layers[1].cell, 0)
+    lstm_together = keras_lstm_weights(together.layers[1].cell, 1)
+    for a, b in zip(lstm_alone, lstm_together, strict=True):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+    dense_alone, dense_together = alone.layers[2], together.layers[2]
+    np.testing.assert_allclose(
+        np.asarray(dense_alone.kernel)[0], np.asarray(dense_together.kernel)[1], atol=2e-5
+    )
+
+
+def test_loss_is_a_sum_over_models_and_skips_nan_targets():
+    y_true = np.array([[[1.0], [np.nan]], [[0.0], [2.0]]], dtype=np.float32)
+    y_pred = np.array([[[2.0], [5.0]], [[1.0], [1.0]]], dtype=np.float32)
+    np.testing.assert_allclose(np.asarray(summed_squared_error(y_true, y_pred)), [1.0, 2.0])
+
+    import tensorflow as tf
+
+    prediction = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(summed_squared_error(y_true, prediction))
+    gradient = tape.gradient(loss, prediction).numpy()
+    assert np.isfinite(gradient).all() and gradient[0, 1, 0] == 0.0
+
+
+def test_stack_inputs_pads_before_the_last_column():
+    a = np.ones((2, 3, 1))
+    b = np.full((2, 3, 3), 2.0)
+    stacked = stack_inputs([a, b])
+    assert stacked.shape == (2, 3, 6) and stacked.dtype == np.float32
+    np.testing.assert_array_equal(stacked[0, 0], [0, 0, 1, 2, 2, 2])
+
+
+def test_stacked_dense_shapes():
+    layer = StackedDense(3, outputs=2)
+    out = layer(np.ones((4, 3 * 5), dtype=np.float32))
+    assert tuple(out.shape) == (4, 3, 2)
+    assert layer.compute_output_shape((None, 15)) == (None, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: StackedLSTMCell(0, 4), "n_models"),
+        (lambda: StackedLSTMCell(2, 0), "units"),
+        (lambda: StackedLSTMCell(2, 4, seeds=[1]), "one seed per model"),
+        (lambda: StackedLSTMCell(2, 4, masked=[True]), "one flag per model"),
+        (lambda: keras.layers.RNN(StackedLSTMCell(2, 4)).build((None, None, 3)), "last axis"),
+        (
+            lambda: keras.layers.RNN(StackedLSTMCell(2, 4, masked=[True, False])).build(
+                (None, None, 2)
+            ),
+            "needs >= 2 columns",
+        ),
+        (lambda: stack_inputs([]), "at least one"),
+        (lambda: stack_inputs([np.ones((2, 3, 1)), np.ones((2, 4, 1))]), "same batch and time"),
+    ],
+)
+def test_bad_arguments_are_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_config_round_trip():
+    cell = StackedLSTMCell(2, 3, seeds=[4, 5], masked=[False, True])
+    clone = StackedLSTMCell.from_config(cell.get_config())
+    assert (clone.n_models, clone.units, clone.seeds, clone.masked) == (2, 3, [4, 5], [False, True])
