@@ -280,8 +280,12 @@ def test_short_window_cannot_learn_a_long_dependency_but_a_long_window_can():
             clip_norm=1.0,
         )
 
-    table = window_sweep(build, (x, y), (xv, yv), [4, None], seeds=[0], epochs=10)
+    table, curves = window_sweep(build, (x, y), (xv, yv), [4, None], seeds=[0], epochs=10)
     assert isinstance(table, pd.DataFrame)
+    assert list(curves.columns) == ["window", "full", "seed", "epoch", "loss", "val_loss"]
+    assert len(curves) == 2 * 10 and curves["epoch"].tolist() == [*range(1, 11)] * 2
+    last = curves[curves["epoch"] == 10]
+    np.testing.assert_array_equal(last["val_loss"], table["val_loss"])
     assert list(table.columns) == [
         "window",
         "full",

@@ -22,7 +22,7 @@ Two ways to use the windows' gradients (``update_each_window`` below):
 - accumulate them and make one update per batch: the window losses are weighted by their
   share of the steps, so the loss is the whole sequence's mean loss and only the truncation
   differs from full BPTT (a clean comparison);
-- update after every window (Williams & Peng's TBPTT(k, k), the usual way to train on streams
+- update after every window (Williams & Peng's BPTT(k; k), the usual way to train on streams
   too long to unroll): each window's mean loss is its own objective, and the next window runs
   with the updated weights.
 
@@ -235,7 +235,7 @@ def tbptt_train_step(
         update_each_window: ``False``: sum the windows' gradients and update once (the batch's
             loss is the sequence mean, as in ``model.train_step``). ``True``: update after
             every window that holds a loss, each window's mean loss being its own objective
-            (TBPTT(k, k)).
+            (BPTT(k; k) of Williams & Peng).
 
     Returns:
         ``(loss, norm)``: the sequence's mean loss as computed during the step, and the global
@@ -336,7 +336,7 @@ def window_sweep(
     epochs: int,
     batch_size: int = 32,
     update_each_window: bool = False,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train one fresh model per (window, seed) and report how well it learned.
 
     Args:
@@ -348,13 +348,15 @@ def window_sweep(
         epochs, batch_size, update_each_window: as in :func:`fit_tbptt`.
 
     Returns:
-        A DataFrame with one row per run and the columns ``window`` (``None`` becomes the
-        sequence length), ``full`` (whether the run used full BPTT), ``seed``, ``train_loss``
-        (last epoch), ``val_loss`` and ``val_accuracy`` (at the end of training).
+        Two DataFrames. The summary has one row per run and the columns ``window`` (``None``
+        becomes the sequence length), ``full`` (whether the run used full BPTT), ``seed``,
+        ``train_loss`` (last epoch), ``val_loss`` and ``val_accuracy`` (at the end of
+        training). The curves have one row per run and epoch: ``window``, ``full``, ``seed``,
+        ``epoch`` (from 1), ``loss`` and ``val_loss``.
     """
     x, y = train
     steps = np.shape(x)[1]
-    rows = []
+    rows, curves = [], []
     for window in windows:
         for seed in seeds:
             model = build_model(seed)
@@ -369,17 +371,24 @@ def window_sweep(
                 update_each_window=update_each_window,
                 seed=seed,
             )
+            run = {
+                "window": steps if window is None else int(window),
+                "full": window is None,
+                "seed": int(seed),
+            }
             rows.append(
                 {
-                    "window": steps if window is None else int(window),
-                    "full": window is None,
-                    "seed": int(seed),
+                    **run,
                     "train_loss": history["loss"][-1],
                     "val_loss": history["val_loss"][-1],
                     "val_accuracy": accuracy(model, *validation),
                 }
             )
-    return pd.DataFrame(rows)
+            for epoch, (loss, val_loss) in enumerate(
+                zip(history["loss"], history["val_loss"], strict=True), start=1
+            ):
+                curves.append({**run, "epoch": epoch, "loss": loss, "val_loss": val_loss})
+    return pd.DataFrame(rows), pd.DataFrame(curves)
 
 
 def marked_recall_task(
