@@ -5,6 +5,7 @@ import pytest
 
 from lstmbook.analysis import (
     _jacobians_by_backward,
+    fit_adding_problem,
     gate_fractions,
     hidden_state_jacobian_norms,
     hidden_state_jacobians,
@@ -219,3 +220,19 @@ def test_bad_arguments_raise():
         set_recurrent_scale(LAYERS["lstm"], 1.0)
     with pytest.raises(ValueError, match="cache must be"):
         step_jacobians(LAYERS["lstm"], rnn.forward(x)[1])
+
+
+def test_fit_adding_problem_is_seeded_and_returns_the_validation_data():
+    runs = [
+        fit_adding_problem("lstm", hidden=3, T=6, n_train=64, n_val=16, epochs=2, seed=4)
+        for _ in range(2)
+    ]
+    (model, history, (x_val, y_val)), (_, again, _) = runs
+    assert history["val_loss"] == again["val_loss"]
+    assert len(history["loss"]) == len(history["val_loss"]) == 2
+    assert x_val.shape == (16, 6, 2) and y_val.shape == (16, 1)
+    assert model.evaluate(x_val, y_val) == pytest.approx(history["val_loss"][-1])
+    rnn, _, _ = fit_adding_problem("rnn", hidden=2, T=4, n_train=8, n_val=4, epochs=1)
+    assert isinstance(rnn.recurrent[0], SimpleRNN)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        fit_adding_problem("transformer")

@@ -21,7 +21,10 @@ and its norm against the lag ``T - t`` shows whether errors vanish or explode on
 - :func:`per_step_factor`: the geometric mean factor by which a norm changes per step.
 
 Gate statistics. :func:`gate_fractions` (how many gate values are near 0, near 1 or in
-between) and :func:`marked_step_means` (a gate's mean at marked steps and elsewhere).
+between) and :func:`marked_step_means` (a gate's mean at marked steps and elsewhere);
+:func:`lstm_forward_readable` recomputes a layer's forward pass with the gates altered (e.g.
+rounded to 0/1), and :func:`fit_adding_problem` trains the small model whose gates the chapters
+inspect.
 
 Shapes follow :mod:`lstmbook.scratch`: inputs ``x: (batch, time, features)``, traces
 ``(batch, time, hidden)``. Jacobians are computed in float64 whatever the layer's dtype; use a
@@ -30,9 +33,12 @@ float64 layer for results exact to rounding.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from .scratch import GRU, LSTM, SimpleRNN
+from .data import adding_problem
+from .scratch import GRU, LSTM, Adam, Dense, Sequential, SimpleRNN
 from .scratch.init import orthogonal
 
 JACOBIAN_METHODS = ("product", "backward")
@@ -40,6 +46,17 @@ JACOBIAN_METHODS = ("product", "backward")
 
 WRT_CHOICES = ("state", "h", "c")
 """With respect to what ``dh_T/d.`` is taken: the whole state, ``h_t`` only or ``c_t`` only (LSTM)."""
+
+
+def _one_blas_thread():
+    """One BLAS thread while training: for matrices this small, threads only cost (and on a
+    shared machine they cost a lot). A no-op without ``threadpoolctl`` (it comes with
+    scikit-learn)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_layer(layer: object) -> None:
@@ -270,13 +287,14 @@ def hidden_state_jacobian_norms(
     if ord not in (2, "fro"):
         raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
     _check_options(layer, wrt, of)
-    if method == "product":
-        jac = hidden_state_jacobians(layer, x, state, wrt=wrt, of=of)
-    else:
-        if of != "h":
-            raise ValueError("method='backward' seeds the gradient on h_T only; use of='h'")
-        jac = _jacobians_by_backward(layer, x, state, wrt)
-    return np.linalg.norm(jac, ord=ord, axis=(-2, -1))
+    if method == "backward" and of != "h":
+        raise ValueError("method='backward' seeds the gradient on h_T only; use of='h'")
+    with _one_blas_thread():
+        if method == "product":
+            jac = hidden_state_jacobians(layer, x, state, wrt=wrt, of=of)
+        else:
+            jac = _jacobians_by_backward(layer, x, state, wrt)
+        return np.linalg.norm(jac, ord=ord, axis=(-2, -1))
 
 
 def per_step_factor(norms: object, lags: object = None) -> float:
@@ -455,3 +473,66 @@ def lstm_forward_readable(
         for name, value in zip("ifgoch", (i, f, g, o, c, h), strict=True):
             trace[name][:, t] = value
     return trace["h"].copy(), trace
+
+
+RECURRENT_KINDS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
+"""Layer names accepted by :func:`fit_adding_problem`."""
+
+
+def fit_adding_problem(
+    kind: str = "lstm",
+    hidden: int = 8,
+    T: int = 40,
+    *,
+    n_train: int = 4000,
+    n_val: int = 1000,
+    epochs: int = 6,
+    learning_rate: float = 0.01,
+    batch_size: int = 32,
+    clip_norm: float | None = 1.0,
+    seed: int = 0,
+) -> tuple[Sequential, dict[str, list[float]], tuple[np.ndarray, np.ndarray]]:
+    """Train a one-layer scratch model on :func:`lstmbook.data.adding_problem`.
+
+    A recurrent layer of ``hidden`` units reads the two channels (value, marker); a
+    :class:`~lstmbook.scratch.Dense` head reads its last hidden state and predicts the sum of
+    the two marked values, trained with the mean squared error, Adam and gradient clipping.
+    Predicting the constant 1 scores ``1/6`` (``lstmbook.data.ADDING_PROBLEM_BASELINE_MSE``).
+
+    Args:
+        kind: ``"lstm"``, ``"gru"`` or ``"rnn"`` (:data:`RECURRENT_KINDS`).
+        hidden: units of the recurrent layer.
+        T: sequence length.
+        n_train, n_val: training and validation sequences (drawn with seeds ``seed`` and
+            ``seed + 1000``).
+        epochs, learning_rate, batch_size, clip_norm: the training schedule (Adam).
+        seed: seeds the data, the weights (``seed``, head ``seed + 1``) and the shuffling.
+
+    Returns:
+        ``(model, history, (x_val, y_val))``: the trained
+        :class:`~lstmbook.scratch.Sequential`, its history (``"loss"``, ``"val_loss"`` per
+        epoch, ``"grad_norm"`` per step) and the validation data, ``x_val: (n_val, T, 2)``,
+        ``y_val: (n_val, 1)``.
+    """
+    if kind not in RECURRENT_KINDS:
+        raise ValueError(f"kind must be one of {sorted(RECURRENT_KINDS)}, got {kind!r}")
+    x, y = adding_problem(n_train, T, seed=seed)
+    validation = adding_problem(n_val, T, seed=seed + 1000)
+    model = Sequential(
+        [RECURRENT_KINDS[kind](2, hidden, seed=seed)],
+        head=Dense(hidden, 1, seed=seed + 1),
+        loss="mse",
+        optimizer=Adam(learning_rate),
+        clip_norm=clip_norm,
+    )
+    with _one_blas_thread():
+        history = model.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation,
+            seed=seed,
+            verbose=0,
+        )
+    return model, history, validation
