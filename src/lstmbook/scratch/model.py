@@ -18,7 +18,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+
+# the plain text bar: tqdm.auto warns "IProgress not found" (naming a local path) in Jupyter
+from tqdm import tqdm
 
 from . import _checks
 from .clip import clip_by_global_norm, global_norm
