@@ -1,0 +1,164 @@
+"""lstmbook.experiments: model factories by name, seeded runs, mean and std over seeds."""
+
+import functools
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmbook.data import first_symbol_task
+from lstmbook.experiments import (
+    KINDS,
+    RunResult,
+    SeededTrainer,
+    build_recurrent_classifier,
+    build_recurrent_regressor,
+    compare_over_seeds,
+    make_optimizer,
+    recurrent_layer,
+    summarize_runs,
+    train_and_evaluate,
+)
+from lstmbook.params import gru_param_count, lstm_param_count, simple_rnn_param_count
+from lstmbook.peephole import PeepholeLSTMCell
+
+EXPECTED_COUNTS = {
+    "lstm": lambda x, h: lstm_param_count(x, h),
+    "gru": gru_param_count,
+    "rnn": simple_rnn_param_count,
+    "peephole-current": lambda x, h: lstm_param_count(x, h, peepholes=True),
+    "peephole-previous": lambda x, h: lstm_param_count(x, h, peepholes=True),
+}
+
+
+def _tiny_data(n_train=96, n_test=64, steps=5):
+    x, y = first_symbol_task(n_train, steps, n_symbols=2, seed=0)
+    xt, yt = first_symbol_task(n_test, steps, n_symbols=2, seed=1)
+    return x, y, xt, yt
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_layer_by_name_has_the_closed_form_parameter_count(kind):
+    layer = recurrent_layer(kind, 5)
+    out = layer(np.zeros((2, 4, 3), dtype=np.float32))
+    assert tuple(out.shape) == (2, 5)
+    assert layer.count_params() == EXPECTED_COUNTS[kind](3, 5)
+
+
+@pytest.mark.parametrize("variant", ["current", "previous"])
+def test_peephole_kinds_use_the_lstmbook_cell(variant):
+    layer = recurrent_layer(f"peephole-{variant}", 4, return_sequences=True)
+    assert isinstance(layer.cell, PeepholeLSTMCell)
+    assert layer.cell.output_peephole == variant
+    assert tuple(layer(np.zeros((1, 6, 2), dtype=np.float32)).shape) == (1, 6, 4)
+
+
+def test_bad_arguments_raise_value_errors():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        recurrent_layer("transformer", 4)
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        recurrent_layer("lstm", 0)
+    with pytest.raises(ValueError, match="n_classes must be at least 2"):
+        build_recurrent_classifier("lstm", 4, n_features=2, n_classes=1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        make_optimizer("adagrad")
+    with pytest.raises(ValueError, match="data must be a 4-tuple"):
+        train_and_evaluate(lambda: None, (1, 2))
+    with pytest.raises(ValueError, match="build must be a function"):
+        SeededTrainer("lstm")
+
+
+def test_build_must_return_a_compiled_model():
+    def uncompiled():
+        inputs = keras.Input((5, 2))
+        return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
+
+    with pytest.raises(ValueError, match="compiled"):
+        train_and_evaluate(uncompiled, _tiny_data(), epochs=1)
+
+
+def test_factories_build_compiled_models_of_the_right_shapes():
+    clf = build_recurrent_classifier("gru", 6, n_features=3, n_classes=4, steps=7)
+    reg = build_recurrent_regressor("peephole-previous", 6, n_features=3, n_outputs=2)
+    x = np.zeros((2, 7, 3), dtype=np.float32)
+    assert tuple(clf(x).shape) == (2, 4)
+    assert tuple(reg(x).shape) == (2, 2)
+    assert clf.optimizer is not None and reg.optimizer is not None
+    assert clf.count_params() == gru_param_count(3, 6) + 6 * 4 + 4
+    assert reg.count_params() == lstm_param_count(3, 6, peepholes=True) + 6 * 2 + 2
+
+
+def test_a_learnable_tiny_task_beats_chance():
+    build = functools.partial(
+        build_recurrent_classifier, "lstm", 8, n_features=2, n_classes=2, learning_rate=0.05
+    )
+    result = train_and_evaluate(build, _tiny_data(), seed=0, epochs=8, batch_size=32)
+    assert isinstance(result, RunResult)
+    assert result.metrics["accuracy"] > 0.9  # chance is 0.5
+    assert (
+        len(result.history["loss"]) == 8 and result.history["loss"][-1] < result.history["loss"][0]
+    )
+    assert len(result.epoch_seconds) == 8 and result.seconds_per_epoch > 0
+    assert result.n_params == lstm_param_count(2, 8) + 8 * 2 + 2
+
+
+def test_compare_over_seeds_table_shape_and_statistics():
+    builders = {
+        kind: functools.partial(build_recurrent_classifier, kind, 3, n_features=2, n_classes=2)
+        for kind in ("rnn", "gru")
+    }
+    summary, runs = compare_over_seeds(
+        builders, _tiny_data(32, 16), seeds=(0, 1, 2), epochs=1, batch_size=16, return_runs=True
+    )
+    assert list(summary.index) == ["rnn", "gru"]
+    assert list(runs["model"]) == ["rnn"] * 3 + ["gru"] * 3
+    assert list(runs["seed"]) == [0, 1, 2] * 2
+    for metric in ("loss", "accuracy", "seconds_per_epoch"):
+        assert {f"{metric}_mean", f"{metric}_std"} <= set(summary.columns)
+    assert (summary["seeds"] == 3).all()
+    gru = runs[runs["model"] == "gru"]["accuracy"]
+    assert summary.loc["gru", "accuracy_mean"] == pytest.approx(gru.mean())
+    assert summary.loc["gru", "accuracy_std"] == pytest.approx(gru.std(ddof=1))
+    assert summary.loc["rnn", "params"] == simple_rnn_param_count(2, 3) + 3 * 2 + 2
+    assert isinstance(runs.loc[0, "history"], dict)
+
+
+def test_summarize_runs_with_one_seed_gives_nan_std_and_checks_columns():
+    runs = pd.DataFrame({"model": ["a"], "seed": [0], "params": [3], "loss": [0.5]})
+    summary = summarize_runs(runs)
+    assert summary.loc["a", "loss_mean"] == 0.5 and np.isnan(summary.loc["a", "loss_std"])
+    with pytest.raises(ValueError, match="no column"):
+        summarize_runs(runs, metrics=["accuracy"])
+
+
+def test_same_seed_same_numbers_whether_fresh_or_reused():
+    # In a fresh process with setup_notebook's op determinism, as in the chapters. A
+    # SeededTrainer reuses its traced model; each run must equal a fresh train_and_evaluate.
+    code = """
+        import functools
+        from lstmbook.notebook import setup_notebook
+        setup_notebook(seed=0)
+        from lstmbook.data import adding_problem
+        from lstmbook.experiments import SeededTrainer, build_recurrent_regressor, train_and_evaluate
+        x, y = adding_problem(64, 6, seed=0)
+        xt, yt = adding_problem(32, 6, seed=1)
+        data = (x, y, xt, yt)
+        build = functools.partial(build_recurrent_regressor, "peephole-current", 4, n_features=2)
+        trainer = SeededTrainer(build)
+        runs = [trainer.run(data, seed=s, epochs=2, batch_size=16) for s in (0, 1, 0)]
+        runs.append(train_and_evaluate(build, data, seed=1, epochs=2, batch_size=16))
+        for r in runs:
+            print(repr(r.metrics["loss"]), repr(r.history["loss"]))
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    seed0, seed1, seed0_again, seed1_fresh = result.stdout.strip().splitlines()
+    assert seed0 == seed0_again
+    assert seed1 == seed1_fresh
+    assert seed0 != seed1
