@@ -10,21 +10,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmbook.data import first_symbol_task
+from lstmbook.data import adding_problem, first_symbol_task
 from lstmbook.experiments import (
     KINDS,
     RunResult,
     SeededTrainer,
     build_recurrent_classifier,
     build_recurrent_regressor,
+    build_scratch_classifier,
+    build_scratch_regressor,
     compare_over_seeds,
     make_optimizer,
+    make_scratch_optimizer,
     recurrent_layer,
+    scratch_recurrent_layer,
     summarize_runs,
     train_and_evaluate,
 )
 from lstmbook.params import gru_param_count, lstm_param_count, simple_rnn_param_count
 from lstmbook.peephole import PeepholeLSTMCell
+from lstmbook.scratch import SGD, Sequential
 
 EXPECTED_COUNTS = {
     "lstm": lambda x, h: lstm_param_count(x, h),
@@ -162,3 +167,61 @@ def test_same_seed_same_numbers_whether_fresh_or_reused():
     assert seed0 == seed0_again
     assert seed1 == seed1_fresh
     assert seed0 != seed1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_scratch_layer_by_name_is_the_twin_of_the_keras_layer(kind):
+    layer = scratch_recurrent_layer(kind, 3, 5, seed=0)
+    assert layer.n_params == EXPECTED_COUNTS[kind](3, 5)
+    keras_layer = recurrent_layer(kind, 5)
+    keras_layer.build((None, None, 3))
+    assert [w.shape for w in keras_layer.get_weights()] == [p.shape for p in layer.params.values()]
+
+
+def test_scratch_factories_and_optimizers():
+    clf = build_scratch_classifier("peephole-previous", 4, n_features=3, n_classes=5, seed=2)
+    assert isinstance(clf, Sequential) and clf.loss_name == "sparse_categorical_crossentropy"
+    assert clf.recurrent[0].output_peephole == "previous"
+    assert clf.predict(np.zeros((2, 6, 3), dtype=np.float32)).shape == (2, 5)
+    reg = build_scratch_regressor("gru", 4, n_features=3, n_outputs=2, clip_norm=1.0)
+    assert reg.loss_name == "mse" and reg.clip_norm == 1.0
+    momentum = make_scratch_optimizer(functools.partial(SGD, 0.1, momentum=0.9))
+    assert isinstance(momentum, SGD) and momentum.momentum == 0.9
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        make_scratch_optimizer("adagrad")
+    with pytest.raises(ValueError, match="optimizer must be a name"):
+        make_scratch_optimizer(lambda: "adam")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        scratch_recurrent_layer("lstm2", 3, 4)
+
+
+def test_scratch_runs_are_seeded_and_beat_chance():
+    build = functools.partial(
+        build_scratch_classifier, "gru", 8, n_features=2, n_classes=2, learning_rate=0.05
+    )
+    data = _tiny_data()
+    first = train_and_evaluate(build, data, seed=3, epochs=8, batch_size=32)
+    again = train_and_evaluate(build, data, seed=3, epochs=8, batch_size=32)
+    other = train_and_evaluate(build, data, seed=4, epochs=8, batch_size=32)
+    assert first.metrics == again.metrics and first.history == again.history
+    assert first.metrics != other.metrics
+    assert first.metrics["accuracy"] > 0.9  # chance is 0.5
+    assert len(first.history["loss"]) == 8 and len(first.history["grad_norm"]) == 8 * 3
+    assert first.n_params == gru_param_count(2, 8) + 8 * 2 + 2
+    with pytest.raises(ValueError, match="Keras models only"):
+        train_and_evaluate(build, data, epochs=1, callbacks=[keras.callbacks.History()])
+
+
+def test_compare_over_seeds_from_scratch():
+    builders = {
+        kind: functools.partial(build_scratch_regressor, kind, 3, n_features=2)
+        for kind in ("lstm", "peephole-current")
+    }
+    data = (*adding_problem(32, 5, seed=0), *adding_problem(16, 5, seed=1))
+    summary = compare_over_seeds(builders, data, seeds=(0, 1, 2), epochs=1)
+    assert list(summary.index) == ["lstm", "peephole-current"]
+    assert list(summary["params"]) == [
+        lstm_param_count(2, 3) + 4,
+        lstm_param_count(2, 3, peepholes=True) + 4,
+    ]
+    assert (summary["loss_std"] > 0).all()

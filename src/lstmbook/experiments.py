@@ -1,27 +1,36 @@
-"""Small, repeatable Keras experiments: model factories by name, one seeded run, many seeds.
+"""Small, repeatable experiments: model factories by name, one seeded run, many seeds.
 
 The chapters of Part 5 compare recurrent layers head to head. Each comparison is the same three
 steps, so they live here once:
 
 - :func:`recurrent_layer`, :func:`build_recurrent_classifier`,
-  :func:`build_recurrent_regressor`: a compiled one-layer model from a name in :data:`KINDS`
-  (``"lstm"``, ``"gru"``, ``"rnn"``, ``"peephole-current"``, ``"peephole-previous"``; the
-  peephole variants use :class:`lstmbook.peephole.PeepholeLSTMCell`);
-- :func:`train_and_evaluate` (one run) and :class:`SeededTrainer` (many seeds, one trace):
-  seed everything with ``keras.utils.set_random_seed``, build, fit
-  silently, evaluate on held-out data; returns the final metrics, the history, the parameter
-  count and the time per epoch;
+  :func:`build_recurrent_regressor`: a compiled one-layer Keras model from a name in
+  :data:`KINDS` (``"lstm"``, ``"gru"``, ``"rnn"``, ``"peephole-current"``,
+  ``"peephole-previous"``; the peephole variants use
+  :class:`lstmbook.peephole.PeepholeLSTMCell`); :func:`scratch_recurrent_layer`,
+  :func:`build_scratch_classifier`, :func:`build_scratch_regressor`: the same models from
+  :mod:`lstmbook.scratch` (NumPy), with the same weight layouts;
+- :func:`train_and_evaluate` (one run) and :class:`SeededTrainer` (many seeds; a Keras model
+  is traced once): seed everything with ``keras.utils.set_random_seed``, build, fit silently,
+  evaluate on held-out data; returns the final metrics, the history, the parameter count and
+  the time per epoch;
 - :func:`compare_over_seeds`: the same for several models and seeds, summarised as a
   ``pandas.DataFrame`` with the mean and the sample standard deviation of each metric per model.
 
-Repeatability: a run is a function of its seed, provided TensorFlow's op determinism is on
-(:func:`lstmbook.notebook.setup_notebook` turns it on); then the same seed gives the same
-numbers, bit for bit, on the same machine and library versions.
+Repeatability: a run is a function of its seed. Scratch models are repeatable bit for bit
+anywhere NumPy gives the same results; Keras models provided TensorFlow's op determinism is on
+(:func:`lstmbook.notebook.setup_notebook` turns it on), on the same machine and library
+versions.
+
+Which side to use: at the sizes of the book's chapters (``H`` of 8 to 32, a few dozen steps)
+a training step from scratch, with one BLAS thread, is no slower than in Keras, and a Keras
+model pays seconds of graph tracing before its first step. Many short runs are cheaper from scratch; Keras layers are needed for
+everything the scratch package lacks (convolutions, cuDNN, saving).
 
 Example::
 
     data = (x_train, y_train, x_test, y_test)
-    builders = {kind: functools.partial(build_recurrent_regressor, kind, 16, n_features=2)
+    builders = {kind: functools.partial(build_scratch_regressor, kind, 16, n_features=2)
                 for kind in ("lstm", "gru", "rnn")}
     table = compare_over_seeds(builders, data, seeds=(0, 1, 2), epochs=5)
     table[["params", "loss_mean", "loss_std"]]
@@ -29,6 +38,8 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import operator
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +49,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from . import scratch
 from .peephole import PeepholeLSTMCell
 
 KINDS = ("lstm", "gru", "rnn", "peephole-current", "peephole-previous")
@@ -48,7 +60,10 @@ OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
     "sgd": keras.optimizers.SGD,
 }
-"""Optimizer names accepted by the model factories, and the Keras classes they build."""
+"""Optimizer names accepted by the Keras model factories, and the Keras classes they build."""
+
+SCRATCH_OPTIMIZERS = {"adam": scratch.Adam, "rmsprop": scratch.RMSprop, "sgd": scratch.SGD}
+"""Optimizer names accepted by the from-scratch factories, and the classes they build."""
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -218,6 +233,147 @@ def build_recurrent_regressor(
     return model
 
 
+def scratch_recurrent_layer(kind: str, n_features: int, units: int, *, seed: int = 0):
+    """The from-scratch twin of :func:`recurrent_layer`: a :mod:`lstmbook.scratch` layer by name.
+
+    Args:
+        kind: one of :data:`KINDS` (``"rnn"`` is :class:`~lstmbook.scratch.SimpleRNN`, the
+            peephole kinds are :class:`~lstmbook.scratch.LSTM` with ``peepholes=True``).
+        n_features: ``X``.
+        units: ``H``.
+        seed: seed of the ``numpy.random.default_rng`` that draws the weights.
+    """
+    n_features, units = _positive_int("n_features", n_features), _positive_int("units", units)
+    if kind == "lstm":
+        return scratch.LSTM(n_features, units, seed=seed)
+    if kind == "gru":
+        return scratch.GRU(n_features, units, seed=seed)
+    if kind == "rnn":
+        return scratch.SimpleRNN(n_features, units, seed=seed)
+    if kind in ("peephole-current", "peephole-previous"):
+        variant = kind.split("-")[1]
+        return scratch.LSTM(n_features, units, peepholes=True, output_peephole=variant, seed=seed)
+    raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+
+
+def make_scratch_optimizer(
+    optimizer: str | scratch.Optimizer | Callable[[], scratch.Optimizer] = "adam",
+    learning_rate: float = 1e-2,
+) -> scratch.Optimizer:
+    """A fresh :mod:`lstmbook.scratch` optimizer: a name in :data:`SCRATCH_OPTIMIZERS` (with
+    ``learning_rate``), a function returning one (e.g. ``functools.partial(SGD, 0.1,
+    momentum=0.9)``), or an instance (returned as is)."""
+    if isinstance(optimizer, scratch.Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        if optimizer not in SCRATCH_OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {sorted(SCRATCH_OPTIMIZERS)}, got {optimizer!r}"
+            )
+        return SCRATCH_OPTIMIZERS[optimizer](float(learning_rate))
+    if callable(optimizer):
+        made = optimizer()
+        if isinstance(made, scratch.Optimizer):
+            return made
+    raise ValueError(
+        "optimizer must be a name, a lstmbook.scratch Optimizer or a function returning one, "
+        f"got {optimizer!r}"
+    )
+
+
+def _scratch_model(
+    kind, units, n_features, n_outputs, loss, seed, optimizer, learning_rate, clip_norm
+):
+    layer = scratch_recurrent_layer(kind, n_features, units, seed=seed)
+    head = scratch.Dense(units, n_outputs, seed=seed + 1000)
+    return scratch.Sequential(
+        [layer],
+        head=head,
+        loss=loss,
+        optimizer=make_scratch_optimizer(optimizer, learning_rate),
+        clip_norm=clip_norm,
+    )
+
+
+def build_scratch_classifier(
+    kind: str,
+    units: int,
+    n_features: int,
+    n_classes: int,
+    *,
+    seed: int = 0,
+    optimizer: str | scratch.Optimizer | Callable[[], scratch.Optimizer] = "adam",
+    learning_rate: float = 1e-2,
+    clip_norm: float | None = None,
+) -> scratch.Sequential:
+    """The from-scratch twin of :func:`build_recurrent_classifier` (NumPy, hand-written BPTT).
+
+    Args:
+        kind: one of :data:`KINDS`.
+        units: ``H``.
+        n_features: ``X``.
+        n_classes: ``K`` (>= 2).
+        seed: the recurrent layer's weights come from ``seed``, the head's from ``seed + 1000``
+            (:func:`train_and_evaluate` passes the run's seed here).
+        optimizer, learning_rate: see :func:`make_scratch_optimizer`.
+        clip_norm: clip the global gradient norm of every step (None: never).
+
+    Returns:
+        A :class:`~lstmbook.scratch.Sequential` ``(batch, time, X) -> (batch, K)`` logits with
+        the softmax cross-entropy loss (integer labels).
+    """
+    n_classes = _positive_int("n_classes", n_classes)
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    return _scratch_model(
+        kind,
+        units,
+        n_features,
+        n_classes,
+        "sparse_categorical_crossentropy",
+        seed,
+        optimizer,
+        learning_rate,
+        clip_norm,
+    )
+
+
+def build_scratch_regressor(
+    kind: str,
+    units: int,
+    n_features: int,
+    n_outputs: int = 1,
+    *,
+    seed: int = 0,
+    optimizer: str | scratch.Optimizer | Callable[[], scratch.Optimizer] = "adam",
+    learning_rate: float = 1e-2,
+    clip_norm: float | None = None,
+) -> scratch.Sequential:
+    """The from-scratch twin of :func:`build_recurrent_regressor`: MSE loss, linear head.
+
+    Arguments as in :func:`build_scratch_classifier`, with ``n_outputs`` the size of the
+    target ``(batch, n_outputs)``.
+    """
+    n_outputs = _positive_int("n_outputs", n_outputs)
+    return _scratch_model(
+        kind, units, n_features, n_outputs, "mse", seed, optimizer, learning_rate, clip_norm
+    )
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """A context in which NumPy's BLAS uses one thread (a no-op without ``threadpoolctl``).
+
+    The from-scratch layers multiply small matrices once per time step; at these sizes extra
+    BLAS threads only wait for each other, and on a busy machine they multiply the CPU time
+    several times over. :func:`train_and_evaluate` trains scratch models inside it.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 class _EpochTimer(keras.callbacks.Callback):
     """Wall-clock seconds of every epoch (training only, without validation)."""
 
@@ -255,7 +411,7 @@ class RunResult:
     history: dict[str, list[float]]
     n_params: int
     epoch_seconds: list[float] = field(default_factory=list)
-    model: keras.Model | None = None
+    model: keras.Model | scratch.Sequential | None = None
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -280,45 +436,67 @@ def _check_data(data: Sequence) -> tuple:
     return x_train, y_train, x_test, y_test
 
 
-class SeededTrainer:
-    """Train one model architecture under many seeds, tracing its Keras graph only once.
+def _accepts_seed(build: Callable) -> bool:
+    try:
+        return "seed" in inspect.signature(build).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
 
-    Building and tracing a Keras model costs seconds, far more than training a small model for
-    a few epochs. The first :meth:`run` builds the model and ``fit`` traces it; every later run
+
+class SeededTrainer:
+    """Train one model architecture under many seeds; a Keras model is traced only once.
+
+    ``build`` returns either a *compiled* Keras model or a :mod:`lstmbook.scratch`
+    ``Sequential``. Each :meth:`run` first calls ``keras.utils.set_random_seed(seed)`` (which
+    also seeds NumPy's global and Python's generators), then ``build(seed=seed)`` if ``build``
+    takes a ``seed`` argument (as :func:`build_scratch_regressor` does) and ``build()``
+    otherwise.
+
+    Keras models: building and tracing costs seconds, far more than training a small model
+    for a few epochs. The first run builds the model and ``fit`` traces it; every later run
     builds a fresh model under its own seed only to take its initial weights, copies them into
-    the already traced model and restores the optimizer's state (moments, step counter) to
-    what it was before any training. Each run therefore starts from exactly the weights and
-    optimizer state a fresh model built under its seed would have, and draws the same batch
-    order.
+    the already traced model and restores the optimizer's state (moments, step counter,
+    learning rate) to what it was before any training. Each run therefore starts from exactly
+    the weights and optimizer state of a fresh model built under its seed, and draws the same
+    batch order.
+
+    Scratch models are cheap to build, so every run builds a fresh one; ``fit`` shuffles with
+    ``numpy.random.default_rng(seed)`` and runs with one BLAS thread (:func:`one_blas_thread`).
 
     Args:
-        build: a function without arguments that returns a *compiled* Keras model (e.g.
-            ``functools.partial(build_recurrent_classifier, "gru", 16, n_features=8,
-            n_classes=4)``); it is called once per run, under that run's seed.
+        build: a function returning the model (e.g. ``functools.partial(
+            build_recurrent_classifier, "gru", 16, n_features=8, n_classes=4)``).
     """
 
-    def __init__(self, build: Callable[[], keras.Model]) -> None:
+    def __init__(self, build: Callable[..., keras.Model | scratch.Sequential]) -> None:
         if not callable(build):
             raise ValueError(f"build must be a function returning a model, got {build!r}")
         self.build = build
-        self.model: keras.Model | None = None
+        self.model: keras.Model | scratch.Sequential | None = None
         self._optimizer_start: list[np.ndarray] = []
+        self._pass_seed = _accepts_seed(build)
 
-    def _built(self) -> keras.Model:
-        model = self.build()
+    def _built(self, seed: int) -> keras.Model | scratch.Sequential:
+        model = self.build(seed=seed) if self._pass_seed else self.build()
+        if isinstance(model, scratch.Sequential):
+            return model
         if not isinstance(model, keras.Model):
-            raise ValueError(f"build() must return a keras.Model, got {type(model).__name__}")
+            raise ValueError(
+                "build() must return a keras.Model or a lstmbook.scratch.Sequential, got "
+                f"{type(model).__name__}"
+            )
         if not getattr(model, "compiled", False):
             raise ValueError("build() must return a compiled model (call model.compile first)")
         return model
 
-    def _start(self, seed: int) -> keras.Model:
+    def _start(self, seed: int) -> keras.Model | scratch.Sequential:
         """Seed the global RNGs and return the model, holding the initial weights for ``seed``."""
         keras.utils.set_random_seed(seed)
-        fresh = self._built()
-        if self.model is None:
-            fresh.optimizer.build(fresh.trainable_variables)
-            self._optimizer_start = [np.array(v.numpy()) for v in fresh.optimizer.variables]
+        fresh = self._built(seed)
+        if isinstance(fresh, scratch.Sequential) or self.model is None:
+            if isinstance(fresh, keras.Model):
+                fresh.optimizer.build(fresh.trainable_variables)
+                self._optimizer_start = [np.array(v.numpy()) for v in fresh.optimizer.variables]
             self.model = fresh
         else:
             self.model.set_weights(fresh.get_weights())
@@ -342,7 +520,12 @@ class SeededTrainer:
         x_train, y_train, x_test, y_test = _check_data(data)
         epochs = _positive_int("epochs", epochs)
         batch_size = _positive_int("batch_size", batch_size)
+        callbacks = list(callbacks)
         model = self._start(int(seed))
+        if isinstance(model, scratch.Sequential):
+            if callbacks:
+                raise ValueError("callbacks apply to Keras models only, not to scratch models")
+            return _run_scratch(model, data, int(seed), epochs, batch_size, validate)
         timer = _EpochTimer()
         fit = model.fit(
             x_train,
@@ -366,8 +549,42 @@ class SeededTrainer:
         )
 
 
+def _run_scratch(
+    model: scratch.Sequential,
+    data: Sequence,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    validate: bool,
+) -> RunResult:
+    x_train, y_train, x_test, y_test = data
+    with one_blas_thread():
+        start = time.perf_counter()
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=(x_test, y_test) if validate else None,
+            seed=seed,
+            verbose=0,
+        )
+        seconds = time.perf_counter() - start
+        metrics = {"loss": float(model.evaluate(x_test, y_test))}
+        if model.loss_name == "sparse_categorical_crossentropy":
+            predicted = model.predict(x_test).argmax(axis=-1)
+            metrics["accuracy"] = float(np.mean(predicted == np.asarray(y_test)))
+    return RunResult(
+        metrics=metrics,
+        history={k: [float(v) for v in vs] for k, vs in history.items()},
+        n_params=int(model.n_params),
+        epoch_seconds=[seconds / epochs] * epochs,
+        model=model,
+    )
+
+
 def train_and_evaluate(
-    build: Callable[[], keras.Model],
+    build: Callable[..., keras.Model | scratch.Sequential],
     data: Sequence,
     *,
     seed: int = 0,
@@ -376,28 +593,33 @@ def train_and_evaluate(
     validate: bool = False,
     callbacks: Iterable[keras.callbacks.Callback] = (),
 ) -> RunResult:
-    """Seed, build, fit silently and evaluate one model.
+    """Seed, build, fit silently and evaluate one model (Keras or from scratch).
 
     ``keras.utils.set_random_seed(seed)`` runs first, so the initial weights and the shuffling
-    of the batches are functions of ``seed`` (bit-for-bit repeatable with TensorFlow's op
-    determinism on, as :func:`lstmbook.notebook.setup_notebook` sets it). To run the same
-    architecture under many seeds, :class:`SeededTrainer` (or :func:`compare_over_seeds`) is
-    faster and gives the same numbers.
+    of the batches are functions of ``seed`` (bit-for-bit repeatable; for Keras with
+    TensorFlow's op determinism on, as :func:`lstmbook.notebook.setup_notebook` sets it). To run
+    the same Keras architecture under many seeds, :class:`SeededTrainer` (or
+    :func:`compare_over_seeds`) is faster and gives the same numbers.
 
     Args:
-        build: a function without arguments that returns a *compiled* Keras model (e.g.
+        build: a function returning a *compiled* Keras model (e.g.
             ``functools.partial(build_recurrent_classifier, "gru", 16, n_features=8,
-            n_classes=4)``).
+            n_classes=4)``) or a :mod:`lstmbook.scratch` ``Sequential`` (e.g.
+            ``functools.partial(build_scratch_regressor, "lstm", 16, n_features=2)``); it is
+            called as ``build(seed=seed)`` if it takes a ``seed`` argument, else ``build()``.
         data: ``(x_train, y_train, x_test, y_test)``, inputs ``(N, time, features)``.
         seed: the seed of the run.
         epochs, batch_size: as in ``model.fit`` (a batch size that divides ``N`` avoids a
             second trace for the smaller last batch).
         validate: evaluate the test data after every epoch too (adds ``"val_*"`` curves to the
             history, at the cost of one pass over it per epoch).
-        callbacks: extra Keras callbacks (e.g. ``keras.callbacks.EarlyStopping``).
+        callbacks: extra Keras callbacks (e.g. ``keras.callbacks.EarlyStopping``); Keras only.
 
     Returns:
-        A :class:`RunResult`, with the trained model.
+        A :class:`RunResult`, with the trained model. For a scratch model the metrics are
+        ``"loss"`` (and ``"accuracy"`` for a classifier), the history is what
+        :meth:`lstmbook.scratch.Sequential.fit` returns (``"loss"``, ``"grad_norm"`` per step,
+        ``"val_loss"``), and each epoch's time is the mean over the epochs.
     """
     return SeededTrainer(build).run(
         data,
@@ -410,7 +632,7 @@ def train_and_evaluate(
 
 
 def run_over_seeds(
-    builders: Mapping[str, Callable[[], keras.Model]],
+    builders: Mapping[str, Callable[..., keras.Model | scratch.Sequential]],
     data: Sequence,
     seeds: Iterable[int] = (0, 1, 2),
     **train_kwargs,
@@ -418,8 +640,7 @@ def run_over_seeds(
     """Train every model of ``builders`` once per seed; one row per run.
 
     Args:
-        builders: model name -> a function returning a compiled model (see
-            :func:`train_and_evaluate`).
+        builders: model name -> a function returning a model (see :func:`train_and_evaluate`).
         data: ``(x_train, y_train, x_test, y_test)``, the same for every run.
         seeds: the seeds; every model sees the same ones.
         **train_kwargs: passed to :meth:`SeededTrainer.run` (``epochs``, ``batch_size``...).
@@ -484,7 +705,7 @@ def summarize_runs(runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> 
 
 
 def compare_over_seeds(
-    builders: Mapping[str, Callable[[], keras.Model]],
+    builders: Mapping[str, Callable[..., keras.Model | scratch.Sequential]],
     data: Sequence,
     seeds: Iterable[int] = (0, 1, 2),
     *,
@@ -496,7 +717,7 @@ def compare_over_seeds(
     :func:`run_over_seeds` followed by :func:`summarize_runs`.
 
     Args:
-        builders: model name -> a function returning a compiled model.
+        builders: model name -> a function returning a model (see :func:`train_and_evaluate`).
         data: ``(x_train, y_train, x_test, y_test)``.
         seeds: the seeds (at least 3 for a meaningful standard deviation).
         return_runs: also return the per-run table (with each run's history).
