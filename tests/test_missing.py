@@ -199,3 +199,44 @@ def test_masked_step_carries_the_lstm_state():
     _, h_three, c_three = model(filled[:, :3])  # ends on the masked step
     np.testing.assert_allclose(np.asarray(h_three), np.asarray(h_two), atol=1e-7)
     np.testing.assert_allclose(np.asarray(c_three), np.asarray(c_two), atol=1e-7)
+
+
+# ---------------------------------------------------------------- the experiment
+
+
+def test_strategy_inputs_shapes_and_masking_flag():
+    x = np.array([[[1.0], [NAN], [3.0]]])
+    assert missing.strategy_inputs(x, "zero").shape == (1, 3, 1)
+    assert missing.strategy_inputs(x, "indicators").shape == (1, 3, 3)
+    masking = missing.strategy_inputs(x, "masking", mask_value=-7.0)
+    np.testing.assert_array_equal(masking[0], [[1, 1], [-7, 0], [3, 1]])
+    np.testing.assert_array_equal(missing.strategy_inputs(x, "linear")[0, :, 0], [1, 2, 3])
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        missing.strategy_inputs(x, "mean")
+
+
+def test_forecast_with_gaps_table_and_a_learnable_series():
+    t = np.arange(400)
+    series = np.sin(2 * np.pi * t / 20) + 0.01 * t
+    series[[30, 31, 90]] = NAN
+    kwargs = dict(rates=(0.0, 0.3), seeds=(0, 1), window=10, units=4, epochs=8, train_stride=1)
+    keras.utils.set_random_seed(0)
+    runs = missing.forecast_with_gaps(series, **kwargs)
+    assert len(runs) == 2 * 2 * (len(missing.STRATEGIES) + 1)
+    assert set(runs["strategy"]) == {*missing.STRATEGIES, "persistence"}
+    assert np.isfinite(runs["rmse"]).all()
+    table = runs.groupby(["strategy", "rate"])["rmse"].mean().unstack()
+    # a smooth periodic series: interpolation at 30% hidden beats zero-fill
+    assert table.loc["linear", 0.3] < table.loc["zero", 0.3]
+    # persistence does not depend on training
+    persistence = runs[runs["strategy"] == "persistence"]
+    assert persistence.groupby("rate")["rmse"].nunique().loc[0.0] == 1
+    again = missing.forecast_with_gaps(series, **kwargs)
+    np.testing.assert_allclose(again["rmse"], runs["rmse"], rtol=1e-5)
+
+
+def test_forecast_with_gaps_validates():
+    with pytest.raises(ValueError, match="strategies"):
+        missing.forecast_with_gaps(np.arange(100.0), strategies=("mean",))
+    with pytest.raises(ValueError, match="no training or no test"):
+        missing.forecast_with_gaps(np.arange(30.0), window=10, train=0.2)

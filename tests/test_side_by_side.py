@@ -5,11 +5,17 @@ import numpy as np
 import pytest
 
 from lstmbook.side_by_side import (
+    KINDS,
     StackedDense,
     StackedLSTMCell,
+    StackedSimpleRNNCell,
+    build_side_by_side_classifier,
     build_side_by_side_regressor,
+    fit_side_by_side,
     keras_lstm_weights,
+    predict_side_by_side,
     stack_inputs,
+    summed_sparse_categorical_crossentropy,
     summed_squared_error,
 )
 
@@ -152,3 +158,73 @@ def test_config_round_trip():
     cell = StackedLSTMCell(2, 3, seeds=[4, 5], masked=[False, True])
     clone = StackedLSTMCell.from_config(cell.get_config())
     assert (clone.n_models, clone.units, clone.seeds, clone.masked) == (2, 3, [4, 5], [False, True])
+
+
+def test_fit_side_by_side_is_seeded_and_predict_matches_the_model():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 5, 2)).astype(np.float32)
+    y = np.repeat(x[:, -1:, :1], 2, axis=1)
+
+    def run(seed):
+        keras.utils.set_random_seed(0)
+        model = build_side_by_side_regressor(2, 3, 1, seeds=[0, 1])
+        history = fit_side_by_side(model, x, y, epochs=2, batch_size=8, seed=seed)
+        return model, history.history["loss"]
+
+    model_a, loss_a = run(0)
+    _, loss_b = run(0)
+    _, loss_c = run(1)
+    assert loss_a == loss_b and loss_a != loss_c
+    predicted = predict_side_by_side(model_a, x, batch_size=16)
+    assert predicted.shape == (40, 2, 1)
+    np.testing.assert_allclose(predicted, np.asarray(model_a(x)), atol=1e-6)
+
+
+def test_each_stacked_rnn_model_is_a_keras_simple_rnn():
+    x = np.random.default_rng(4).normal(size=(3, 6, 2 * 3)).astype(np.float32)
+    layer = keras.layers.RNN(StackedSimpleRNNCell(2, 5, seeds=[1, 2]), return_sequences=True)
+    out = np.asarray(layer(x)).reshape(3, 6, 2, 5)
+    for m in range(2):
+        reference = keras.layers.SimpleRNN(5, return_sequences=True)
+        reference.build((None, None, 3))
+        reference.set_weights(keras_lstm_weights(layer.cell, m))
+        np.testing.assert_allclose(
+            out[:, :, m], np.asarray(reference(x[:, :, 3 * m : 3 * m + 3])), atol=1e-5
+        )
+
+
+def test_classifier_loss_is_the_sum_of_the_models_cross_entropies():
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(4, 3, 5)).astype(np.float32)
+    labels = rng.integers(0, 5, size=(4, 3))
+    expected = sum(
+        np.asarray(
+            keras.losses.sparse_categorical_crossentropy(
+                labels[:, m], logits[:, m], from_logits=True
+            )
+        )
+        for m in range(3)
+    )
+    got = np.asarray(summed_sparse_categorical_crossentropy(labels, logits))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_side_by_side_classifier_learns_a_trivial_task():
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 3, size=300)
+    x = np.eye(3, dtype=np.float32)[labels][:, None, :].repeat(
+        4, axis=1
+    )  # class shown at every step
+    for kind in KINDS:
+        keras.utils.set_random_seed(0)
+        model = build_side_by_side_classifier(2, 4, 3, 3, kind=kind, learning_rate=0.05)
+        fit_side_by_side(model, stack_inputs([x, x]), np.repeat(labels[:, None], 2, 1), epochs=5)
+        predicted = predict_side_by_side(model, stack_inputs([x, x])).argmax(-1)
+        assert predicted.shape == (300, 2) and (predicted == labels[:, None]).mean() > 0.95
+
+
+def test_unknown_kind_and_masked_rnn_are_refused():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        build_side_by_side_classifier(2, 3, 1, 2, kind="gru")
+    with pytest.raises(ValueError, match="only kind='lstm' supports masked"):
+        build_side_by_side_regressor(2, 3, 2, kind="rnn", masked=[True, False])

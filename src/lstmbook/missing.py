@@ -16,16 +16,28 @@ interpolated towards the value the model is asked to predict.
 Helpers: :func:`gap_lengths` (runs of missing values in a series), :func:`remove_at_random`
 (hide a fraction of the observed values to get a known truth), :func:`center_windows`,
 :func:`keras_mask` (NumPy twin of ``keras.layers.Masking``'s mask, NaN pitfall included).
+
+The experiment: :func:`strategy_inputs` turns windows with gaps into the input of each of the
+:data:`STRATEGIES`, and :func:`forecast_with_gaps` trains the same small LSTM forecaster on
+each, for several missing rates and seeds, and scores it against the known truth.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 METHODS: tuple[str, ...] = ("zero", "forward", "linear")
 """Names accepted by :func:`impute`."""
+
+STRATEGIES: tuple[str, ...] = ("zero", "masking", "forward", "linear", "indicators")
+"""Names accepted by :func:`strategy_inputs`: zero-fill, zero-fill with the masked steps
+skipped, forward fill, linear interpolation, forward fill plus indicator features."""
 
 
 def _windows(name: str, x: Any) -> np.ndarray:
@@ -268,3 +280,151 @@ def fill_for_masking(x: Any, mask_value: float = 0.0) -> tuple[np.ndarray, np.nd
     filled = np.where(missing, mask_value, values).astype(np.float32)
     keep = keras_mask(filled, mask_value)
     return filled, keep
+
+
+def strategy_inputs(x: Any, strategy: str, mask_value: float = -99.0) -> np.ndarray:
+    """The LSTM input for one of the :data:`STRATEGIES`, from windows with NaN gaps.
+
+    - ``"zero"``: :func:`zero_fill`;
+    - ``"forward"`` / ``"linear"``: :func:`forward_fill` / :func:`linear_interpolate`;
+    - ``"indicators"``: :func:`add_missing_indicators` (values, observed flag, time since);
+    - ``"masking"``: the values filled with ``mask_value`` (:func:`fill_for_masking`) plus, as
+      the last column, the step flag (1 = observed) that
+      :class:`lstmbook.side_by_side.StackedLSTMCell` reads for a model with ``masked=True``.
+      For ``keras.layers.Masking(mask_value)`` in front of a ``keras.layers.LSTM`` feed the
+      values only (``[..., :-1]``): Masking computes the same flag from them.
+
+    Args:
+        x: ``(n, time, features)`` with NaN for missing values.
+        strategy: one of :data:`STRATEGIES`.
+        mask_value: the sentinel of ``"masking"``; no observed step may equal it.
+
+    Returns:
+        ``(n, time, k)`` float32 with ``k = features`` (``features + 1`` for ``"masking"``,
+        ``3 features`` for ``"indicators"``).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    if strategy == "masking":
+        filled, keep = fill_for_masking(x, mask_value)
+        return np.concatenate([filled, keep[..., None].astype(np.float32)], axis=-1)
+    if strategy == "indicators":
+        return add_missing_indicators(x)
+    return impute(x, strategy)
+
+
+def forecast_with_gaps(
+    series: Any,
+    rates: Sequence[float] = (0.0, 0.1, 0.3, 0.5),
+    seeds: Sequence[int] = (0, 1, 2),
+    strategies: Sequence[str] = STRATEGIES,
+    *,
+    window: int = 13,
+    units: int = 8,
+    epochs: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 0.02,
+    train: float = 0.8,
+    train_stride: int = 2,
+) -> pd.DataFrame:
+    """One-step forecasts of a series with gaps: every strategy, missing rate and seed.
+
+    For each ``rate`` and ``seed``, :func:`remove_at_random` hides that share of the observed
+    values (the real gaps stay missing; rate 0 keeps only the real gaps). The copy is cut into
+    windows of ``window`` steps whose target is the next value; each window is centred on the
+    mean of its observed values (:func:`center_windows`) and turned into the input of each
+    strategy (:func:`strategy_inputs`). Every (rate, seed, strategy) gets its own
+    ``LSTM(units) -> Dense(1)`` with initial weights from ``seed``; all of them are trained side
+    by side (:mod:`lstmbook.side_by_side`: independent models, same mini-batches) with Adam on
+    the windows whose target lies in the first ``train`` share of the series and was observed in
+    that copy. The score is the root mean squared error against the *true* next value on the
+    remaining windows (the test period), in the units of the series. The ``persistence`` rows
+    are the naive forecast "the last observed value in the window", for reference.
+
+    Args:
+        series: ``(time,)`` numbers, NaN for missing values (array or pandas Series).
+        rates: shares of the observed values to hide, each in ``[0, 1)``.
+        seeds: seeds: each one draws the hidden values and the initial weights.
+        strategies: a subset of :data:`STRATEGIES`.
+        window: input length in steps.
+        units: LSTM hidden units.
+        epochs, batch_size, learning_rate: training settings (Adam).
+        train: share of the series (by target time) used for training.
+        train_stride: use every ``train_stride``-th training window (1 = all).
+
+    Returns:
+        A ``pandas.DataFrame`` with one row per (rate, seed, strategy) plus a ``persistence``
+        row per (rate, seed): columns ``rate``, ``seed``, ``strategy``, ``rmse``.
+    """
+    import keras
+    import pandas as pd
+
+    from .data import make_windows
+    from .side_by_side import (
+        build_side_by_side_regressor,
+        fit_side_by_side,
+        predict_side_by_side,
+        stack_inputs,
+    )
+
+    values = _series("series", series)
+    unknown = sorted(set(strategies) - set(STRATEGIES))
+    if unknown or not strategies:
+        raise ValueError(f"strategies must be a non-empty subset of {STRATEGIES}, got {unknown}")
+    _, truth = make_windows(values, window, allow_nan=True)
+    target_step = np.arange(truth.shape[0]) + window
+    train_rows = (target_step < int(train * values.size)) & (
+        np.arange(truth.shape[0]) % train_stride == 0
+    )
+    test_rows = (target_step >= int(train * values.size)) & ~np.isnan(truth[:, 0])
+    if not train_rows.any() or not test_rows.any():
+        raise ValueError(f"train={train} leaves no training or no test windows")
+
+    inputs, targets, levels, rows, persistence = [], [], [], [], []
+    for rate in rates:
+        for seed in seeds:
+            rng = np.random.default_rng([int(seed), int(round(1000 * float(rate)))])
+            copy, _ = remove_at_random(values, rate, rng)
+            windows, _ = make_windows(copy, window, allow_nan=True)
+            centered, level = center_windows(windows)
+            level = pd.Series(level[:, 0, 0]).ffill().bfill().to_numpy()  # empty windows
+            target = np.where(np.isnan(copy[target_step]), np.nan, truth[:, 0] - level)
+            last_seen = forward_fill(windows)[:, -1, 0]
+            persistence.append((rate, seed, "persistence", last_seen, level))
+            for strategy in strategies:
+                inputs.append(strategy_inputs(centered, strategy))
+                targets.append(target)
+                levels.append(level)
+                rows.append((rate, seed, strategy))
+
+    n_models = len(rows)
+    stacked = stack_inputs(inputs)
+    keras.utils.set_random_seed(int(seeds[0]))
+    model = build_side_by_side_regressor(
+        n_models,
+        units,
+        stacked.shape[-1] // n_models,
+        seeds=[seed for _, seed, _ in rows],
+        masked=[strategy == "masking" for _, _, strategy in rows],
+        learning_rate=learning_rate,
+    )
+    y = np.stack(targets, axis=1)[..., None]
+    fit_side_by_side(
+        model, stacked[train_rows], y[train_rows], epochs=epochs, batch_size=batch_size, seed=0
+    )
+    predicted = predict_side_by_side(model, stacked[test_rows])[..., 0]
+    predicted = predicted + np.stack(levels, axis=1)[test_rows]
+    true = truth[test_rows]
+    records = [
+        {"rate": rate, "seed": seed, "strategy": strategy, "rmse": _rmse(predicted[:, k], true)}
+        for k, (rate, seed, strategy) in enumerate(rows)
+    ]
+    records += [
+        {"rate": rate, "seed": seed, "strategy": name, "rmse": _rmse(last[test_rows], true)}
+        for rate, seed, name, last, _ in persistence
+    ]
+    return pd.DataFrame.from_records(records)
+
+
+def _rmse(predicted: np.ndarray, true: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(predicted - true[:, 0]))))

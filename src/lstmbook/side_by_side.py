@@ -175,6 +175,78 @@ class StackedLSTMCell(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="lstmbook")
+class StackedSimpleRNNCell(keras.layers.Layer):
+    """``n_models`` independent tanh RNN cells advanced together (for ``keras.layers.RNN``).
+
+    Model ``m`` computes ``h_t = tanh(x_t W^{(m)} + h_{t-1} U^{(m)} + b^{(m)})``, the step of
+    ``keras.layers.SimpleRNN``, with that layer's default initialisation (kernel
+    Glorot-uniform, recurrent kernel orthogonal, bias zero) drawn from each model's seed.
+
+    Args:
+        n_models: number of independent models ``M`` (>= 1).
+        units: hidden units ``H`` of each model.
+        seeds: one integer per model for its initial weights (default ``0 .. M-1``).
+
+    Input ``(batch, M * features)`` per step; state and output ``(batch, M * H)``.
+    """
+
+    def __init__(self, n_models: int, units: int, seeds: Sequence[int] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seeds = _seeds(n_models, seeds)
+        self.n_models = int(n_models)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.state_size = self.n_models * self.units
+        self.output_size = self.n_models * self.units
+
+    def build(self, input_shape):
+        total = input_shape[-1]
+        if total is None or total % self.n_models:
+            raise ValueError(
+                f"the input's last axis ({total}) must be n_models ({self.n_models}) times the "
+                f"number of features per model"
+            )
+        self.features = total // self.n_models
+        m, x, h = self.n_models, self.features, self.units
+        self.kernel = self.add_weight(
+            shape=(m, x, h),
+            name="kernel",
+            initializer=_stacked_initializer(
+                lambda s: keras.initializers.GlorotUniform(seed=s), self.seeds
+            ),
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(m, h, h),
+            name="recurrent_kernel",
+            initializer=_stacked_initializer(
+                lambda s: keras.initializers.Orthogonal(seed=s), self.seeds
+            ),
+        )
+        self.bias = self.add_weight(shape=(m, h), name="bias", initializer="zeros")
+
+    def call(self, inputs, states, training=False):
+        m, x, h = self.n_models, self.features, self.units
+        state = states[0] if isinstance(states, (list, tuple)) else states
+        xh = ops.concatenate(
+            [ops.reshape(inputs, (-1, m, x)), ops.reshape(state, (-1, m, h))], axis=-1
+        )
+        weights = ops.concatenate([self.kernel, self.recurrent_kernel], axis=1)
+        h_new = ops.reshape(
+            ops.tanh(ops.einsum("bmk,mkh->bmh", xh, weights) + self.bias), (-1, m * h)
+        )
+        return h_new, [h_new]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_models": self.n_models,
+            "units": self.units,
+            "seeds": self.seeds,
+        }
+
+
+@keras.saving.register_keras_serializable(package="lstmbook")
 class StackedDense(keras.layers.Layer):
     """``n_models`` independent dense layers: ``(batch, M * H)`` -> ``(batch, M, outputs)``.
 
@@ -239,6 +311,20 @@ def summed_squared_error(y_true, y_pred):
     return ops.sum(ops.square(error), axis=(1, 2))
 
 
+def summed_sparse_categorical_crossentropy(y_true, y_pred):
+    """Per-sample loss ``Σ_m CE(y_true_m, softmax(y_pred_m))`` over the model axis.
+
+    As with :func:`summed_squared_error`, the batch mean of it is the sum of the models' mean
+    cross-entropies, so each model gets exactly the gradient of its own loss.
+    ``y_true: (batch, M)`` integer class labels (or ``(batch, M, 1)``);
+    ``y_pred: (batch, M, classes)`` logits.
+    """
+    labels = ops.cast(ops.reshape(y_true, ops.shape(y_pred)[:2]), "int32")
+    log_probabilities = y_pred - ops.logsumexp(y_pred, axis=-1, keepdims=True)
+    picked = ops.take_along_axis(log_probabilities, ops.expand_dims(labels, -1), axis=-1)
+    return -ops.sum(picked, axis=(1, 2))
+
+
 def stack_inputs(arrays: Sequence[np.ndarray]) -> np.ndarray:
     """Concatenate ``M`` inputs ``(batch, time, features_m)`` into ``(batch, time, M * F)``.
 
@@ -266,12 +352,41 @@ def stack_inputs(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(padded, axis=-1)
 
 
+KINDS: tuple[str, ...] = ("lstm", "rnn")
+"""The recurrent layers that can be stacked side by side, :class:`StackedLSTMCell` (``"lstm"``)
+and :class:`StackedSimpleRNNCell` (``"rnn"``)."""
+
+
+def _side_by_side_model(
+    kind: str,
+    n_models: int,
+    units: int,
+    features: int,
+    outputs: int,
+    seeds: Sequence[int] | None,
+    masked: Sequence[bool] | None,
+) -> keras.Model:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    seeds = _seeds(n_models, seeds)
+    if kind == "lstm":
+        cell = StackedLSTMCell(n_models, units, seeds, masked)
+    elif masked is not None and any(masked):
+        raise ValueError("only kind='lstm' supports masked models")
+    else:
+        cell = StackedSimpleRNNCell(n_models, units, seeds)
+    inputs = keras.Input((None, n_models * features))
+    hidden = keras.layers.RNN(cell)(inputs)
+    return keras.Model(inputs, StackedDense(n_models, outputs, seeds)(hidden))
+
+
 def build_side_by_side_regressor(
     n_models: int,
     units: int,
     features: int,
     *,
     outputs: int = 1,
+    kind: str = "lstm",
     seeds: Sequence[int] | None = None,
     masked: Sequence[bool] | None = None,
     learning_rate: float = 1e-2,
@@ -280,10 +395,11 @@ def build_side_by_side_regressor(
 
     Args:
         n_models: ``M``.
-        units: hidden units of each LSTM.
+        units: hidden units of each recurrent layer.
         features: input columns per model; the model input is ``(batch, time, M * features)``
             (see :func:`stack_inputs`).
         outputs: outputs per model; the model returns ``(batch, M, outputs)``.
+        kind: ``"lstm"`` or ``"rnn"`` (a tanh ``SimpleRNN``), see :data:`KINDS`.
         seeds: initial-weight seed of each model (default ``0 .. M-1``).
         masked: per model, whether its last input column is a step flag (1 = use the step, 0 =
             skip it, carrying h and c) instead of a feature; see :class:`StackedLSTMCell`.
@@ -294,21 +410,86 @@ def build_side_by_side_regressor(
         targets of shape ``(batch, M, outputs)`` (e.g. ``np.repeat(y[:, None], M, axis=1)``),
         NaN where a model must not train on a sample.
     """
-    seeds = _seeds(n_models, seeds)
-    inputs = keras.Input((None, n_models * features))
-    hidden = keras.layers.RNN(StackedLSTMCell(n_models, units, seeds, masked))(inputs)
-    predictions = StackedDense(n_models, outputs, seeds)(hidden)
-    model = keras.Model(inputs, predictions)
+    model = _side_by_side_model(kind, n_models, units, features, outputs, seeds, masked)
     model.compile(keras.optimizers.Adam(learning_rate), loss=summed_squared_error)
     return model
 
 
-def keras_lstm_weights(cell: StackedLSTMCell, m: int) -> list[np.ndarray]:
-    """Model ``m`` of a built :class:`StackedLSTMCell` as ``keras.layers.LSTM`` weights.
+def build_side_by_side_classifier(
+    n_models: int,
+    units: int,
+    features: int,
+    classes: int,
+    *,
+    kind: str = "lstm",
+    seeds: Sequence[int] | None = None,
+    learning_rate: float = 1e-2,
+) -> keras.Model:
+    """``M`` independent ``RNN(units) -> Dense(classes)`` classifiers as one compiled model.
+
+    The model returns logits ``(batch, M, classes)``; train it with integer labels of shape
+    ``(batch, M)`` (e.g. ``np.repeat(y[:, None], M, axis=1)``) under the loss
+    :func:`summed_sparse_categorical_crossentropy`. Arguments as in
+    :func:`build_side_by_side_regressor`.
+    """
+    model = _side_by_side_model(kind, n_models, units, features, classes, seeds, None)
+    model.compile(keras.optimizers.Adam(learning_rate), loss=summed_sparse_categorical_crossentropy)
+    return model
+
+
+def fit_side_by_side(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> keras.callbacks.History:
+    """Train ``model`` on ``(x, y)``, reshuffled every epoch with a seeded order, silently.
+
+    The data go in as a ``tf.data`` pipeline of slices, shuffled with ``seed``: the same seed
+    gives the same mini-batches. (NumPy arrays handed to ``fit`` directly pass through a
+    ``tf.data`` map for which TensorFlow 2.21 logs a harmless C++ error line with a timestamp;
+    that line would make a notebook's output differ from run to run.)
+
+    Args:
+        model: e.g. from :func:`build_side_by_side_regressor`.
+        x: ``(n, time, M * features)`` inputs.
+        y: ``(n, M, outputs)`` targets (NaN = not trained on).
+        epochs, batch_size: as in ``keras.Model.fit``.
+        seed: seed of the shuffling.
 
     Returns:
-        ``[kernel (F, 4H), recurrent_kernel (H, 4H), bias (4H,)]``, ready for
-        ``keras.layers.LSTM(H).set_weights(...)``.
+        The ``History`` of ``model.fit``.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices(
+        (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
+    )
+    data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    return model.fit(data, epochs=epochs, shuffle=False, verbose=0)
+
+
+def predict_side_by_side(model: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """``model(x)`` in chunks of ``batch_size``, as a NumPy array (no ``tf.data``, no logging)."""
+    x = np.asarray(x, dtype=np.float32)
+    chunks = [
+        np.asarray(model(x[start : start + batch_size], training=False))
+        for start in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(chunks, axis=0)
+
+
+def keras_lstm_weights(cell: StackedLSTMCell | StackedSimpleRNNCell, m: int) -> list[np.ndarray]:
+    """Model ``m`` of a built stacked cell as the weights of its ordinary Keras layer.
+
+    Returns:
+        ``[kernel, recurrent_kernel, bias]``, ready for ``set_weights`` of
+        ``keras.layers.LSTM(H)`` (shapes ``(F, 4H), (H, 4H), (4H,)``) for a
+        :class:`StackedLSTMCell`, or of ``keras.layers.SimpleRNN(H)`` (``(F, H), (H, H),
+        (H,)``) for a :class:`StackedSimpleRNNCell`.
     """
     if not 0 <= m < cell.n_models:
         raise ValueError(f"m must be in [0, {cell.n_models}), got {m}")
