@@ -43,7 +43,10 @@ def import_tensorflow_quietly(logical_cpus: int | None = None):
     Returns:
         The ``tensorflow`` module.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3: TensorFlow's C++ runtime otherwise logs stray, timestamped errors while Keras trains
+    # (e.g. "NodeDef mentions attribute use_unbounded_threadpool"), at random, into the
+    # notebook's stored output. Python exceptions are unaffected.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     with _stderr_fd_silenced():
         import tensorflow as tf
 
