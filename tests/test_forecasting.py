@@ -8,6 +8,7 @@ from lstmbook.data import make_windows
 from lstmbook.forecasting import (
     dominant_period,
     error_by_horizon,
+    fit_keep_best,
     forecast_errors,
     mae,
     persistence_forecast,
@@ -115,3 +116,31 @@ def test_bad_shapes_raise():
         persistence_forecast(np.zeros((2, 3, 1)), target_column=1)
     with pytest.raises(ValueError, match="horizon"):
         persistence_forecast(np.zeros((2, 3)), horizon=0)
+
+
+def test_fit_keep_best_restores_the_best_validation_epoch():
+    from lstmbook.scratch import LSTM, Adam, Dense, Sequential
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 1)).astype(np.float32)
+    y = (x[:, -1] + 0.5 * x[:, -2]).astype(np.float32)
+    xv = rng.normal(size=(20, 6, 1)).astype(np.float32)
+    yv = (xv[:, -1] + 0.5 * xv[:, -2]).astype(np.float32) + rng.normal(size=(20, 1)).astype(
+        np.float32
+    )
+    model = Sequential(
+        [LSTM(1, 8, seed=0)], head=Dense(8, 1, seed=1), loss="mse", optimizer=Adam(0.05)
+    )
+    history = fit_keep_best(model, x, y, (xv, yv), epochs=15, batch_size=8, seed=3)
+    assert len(history["loss"]) == len(history["val_loss"]) == 15
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert history["best_epoch"] == best
+    assert model.evaluate(xv, yv) == pytest.approx(min(history["val_loss"]), rel=1e-6)
+    # the same seed gives the same run
+    again = Sequential(
+        [LSTM(1, 8, seed=0)], head=Dense(8, 1, seed=1), loss="mse", optimizer=Adam(0.05)
+    )
+    assert (
+        fit_keep_best(again, x, y, (xv, yv), epochs=15, batch_size=8, seed=3)["val_loss"]
+        == (history["val_loss"])
+    )

@@ -10,6 +10,7 @@ and the yardsticks used in the sunspot chapter, for windows made by
   training data instead of typing it in;
 - :func:`recursive_forecast`: several steps ahead with a one-step model, feeding each prediction
   back into the window;
+- :func:`fit_keep_best`: train a scratch model and keep the weights of its best validation epoch;
 - :func:`rmse`, :func:`mae`, :func:`error_by_horizon`, :func:`forecast_errors`.
 
 Everything is NumPy; a model enters only as a ``predict`` callable, so the same code serves a
@@ -169,6 +170,65 @@ def recursive_forecast(predict: Callable[[np.ndarray], Any], x: Any, horizon: in
         out[:, step] = pred.reshape(-1)
         window = np.concatenate([window[:, 1:], pred.reshape(-1, 1, 1).astype(np.float32)], axis=1)
     return out
+
+
+def fit_keep_best(
+    model: Any,
+    x: Any,
+    y: Any,
+    validation_data: tuple[Any, Any],
+    epochs: int,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train a :class:`lstmbook.scratch.Sequential` and keep the weights of its best epoch.
+
+    Small data sets such as the sunspot series overfit: the validation loss falls, then rises.
+    This trains one epoch at a time (reshuffling with ``seed + epoch``), evaluates on the
+    validation data after each, and at the end writes back the weights of the epoch with the
+    lowest validation loss, like Keras's ``EarlyStopping(restore_best_weights=True)`` without
+    stopping early. The test data play no part in the choice.
+
+    Args:
+        model: a scratch ``Sequential`` (its weights are changed in place).
+        x, y: training inputs ``(n, time, features)`` and targets.
+        validation_data: ``(x_val, y_val)``.
+        epochs: number of epochs (>= 1).
+        batch_size: mini-batch size.
+        seed: seed of the shuffling.
+
+    Returns:
+        ``{"loss": [...], "val_loss": [...], "best_epoch": k}`` with per-epoch losses and the
+        1-based epoch whose weights the model now holds.
+    """
+    epochs = check_int("epochs", epochs, 1)
+    history: dict[str, Any] = {"loss": [], "val_loss": []}
+    best_loss, best_epoch, best_params = np.inf, 0, None
+    for epoch in range(epochs):
+        h = model.fit(
+            x,
+            y,
+            epochs=1,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            seed=seed + epoch,
+            verbose=0,
+        )
+        history["loss"] += h["loss"]
+        history["val_loss"] += h["val_loss"]
+        if h["val_loss"][-1] < best_loss:
+            best_loss, best_epoch = h["val_loss"][-1], epoch + 1
+            best_params = [
+                {name: value.copy() for name, value in layer.params.items()}
+                for layer in model.layers
+            ]
+    if best_params is None:
+        raise ValueError("the validation loss was never finite: no epoch to keep")
+    for layer, saved in zip(model.layers, best_params, strict=True):
+        for name, value in saved.items():
+            layer.params[name][...] = value
+    history["best_epoch"] = best_epoch
+    return history
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
