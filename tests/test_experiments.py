@@ -22,6 +22,7 @@ from lstmbook.experiments import (
     compare_over_seeds,
     make_optimizer,
     make_scratch_optimizer,
+    mean_std_table,
     recurrent_layer,
     scratch_recurrent_layer,
     summarize_runs,
@@ -225,3 +226,20 @@ def test_compare_over_seeds_from_scratch():
         lstm_param_count(2, 3, peepholes=True) + 4,
     ]
     assert (summary["loss_std"] > 0).all()
+
+
+def test_mean_std_table_formats_text():
+    runs = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"],
+            "seed": [0, 1, 0, 1],
+            "params": [3, 3, 5, 5],
+            "loss": [0.1, 0.3, 0.01234, 0.01234],
+        }
+    )
+    table = mean_std_table(summarize_runs(runs), {"loss": "MSE"}, labels={"a": "model A"})
+    assert list(table.index) == ["model A", "b"] and list(table.columns) == ["params", "MSE"]
+    assert table.loc["model A", "MSE"] == "0.2 ± 0.14"
+    assert table.loc["b", "MSE"] == "0.0123 ± 0"
+    with pytest.raises(ValueError, match="no mean"):
+        mean_std_table(summarize_runs(runs), ["accuracy"])

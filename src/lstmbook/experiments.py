@@ -15,7 +15,8 @@ steps, so they live here once:
   evaluate on held-out data; returns the final metrics, the history, the parameter count and
   the time per epoch;
 - :func:`compare_over_seeds`: the same for several models and seeds, summarised as a
-  ``pandas.DataFrame`` with the mean and the sample standard deviation of each metric per model.
+  ``pandas.DataFrame`` with the mean and the sample standard deviation of each metric per model;
+  :func:`mean_std_table` prints it as ``"mean ± std"`` text.
 
 Repeatability: a run is a function of its seed. Scratch models are repeatable bit for bit
 anywhere NumPy gives the same results; Keras models provided TensorFlow's op determinism is on
@@ -40,7 +41,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import operator
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import scratch
+from ._checks import positive_int as _positive_int
 from .peephole import PeepholeLSTMCell
 
 KINDS = ("lstm", "gru", "rnn", "peephole-current", "peephole-previous")
@@ -64,18 +65,6 @@ OPTIMIZERS = {
 
 SCRATCH_OPTIMIZERS = {"adam": scratch.Adam, "rmsprop": scratch.RMSprop, "sgd": scratch.SGD}
 """Optimizer names accepted by the from-scratch factories, and the classes they build."""
-
-
-def _positive_int(name: str, value: object) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a positive integer, got {value!r} ({type(value).__name__})"
-        ) from None
-    if number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {number}")
-    return number
 
 
 def recurrent_layer(
@@ -730,3 +719,39 @@ def compare_over_seeds(
     runs = run_over_seeds(builders, data, seeds, **train_kwargs)
     summary = summarize_runs(runs)
     return (summary, runs) if return_runs else summary
+
+
+def mean_std_table(
+    summary: pd.DataFrame,
+    metrics: Mapping[str, str] | Sequence[str],
+    digits: int = 3,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A summary from :func:`compare_over_seeds` as text, ``"mean ± std"`` per metric.
+
+    Args:
+        summary: the output of :func:`summarize_runs` / :func:`compare_over_seeds`.
+        metrics: the metrics to show, or a dict metric -> column title.
+        digits: significant digits of the mean (the standard deviation gets two).
+        labels: optional model name -> row label.
+
+    Returns:
+        A DataFrame of strings with the columns ``params`` and one per metric, indexed by
+        model (or its label); rounded text prints the same on every run.
+    """
+    titles = dict(metrics) if isinstance(metrics, Mapping) else {m: m for m in metrics}
+    missing = [m for m in titles if f"{m}_mean" not in summary.columns]
+    if missing:
+        raise ValueError(f"summary has no mean for {missing}; it has {list(summary.columns)}")
+    digits = _positive_int("digits", digits)
+    table = pd.DataFrame(index=summary.index)
+    table["params"] = summary["params"].astype(int)
+    for metric, title in titles.items():
+        table[title] = [
+            f"{m:.{digits}g} ± {s:.2g}"
+            for m, s in zip(summary[f"{metric}_mean"], summary[f"{metric}_std"], strict=True)
+        ]
+    if labels is not None:
+        table.index = [labels.get(name, name) for name in table.index]
+    table.index.name = "model"
+    return table

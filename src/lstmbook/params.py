@@ -15,20 +15,7 @@ units, following the weight layout of Keras 3 (and of ``lstmbook.scratch``):
 
 from __future__ import annotations
 
-import operator
-
-
-def _positive_int(name: str, value: int) -> int:
-    """Return ``value`` as an int, or raise ValueError naming what was expected."""
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a positive integer, got {value!r} ({type(value).__name__})"
-        ) from None
-    if number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {number}")
-    return number
+from ._checks import positive_int as _positive_int
 
 
 def lstm_param_count(input_size: int, units: int, peepholes: bool = False) -> int:

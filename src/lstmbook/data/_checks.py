@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import numbers
-import operator
 
+from .._checks import integer_at_least as check_int
 
-def check_int(name: str, value: object, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise ValueError."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got the bool {value!r}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})"
-        ) from None
-    if number < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {number}")
-    return number
+__all__ = ["check_fraction", "check_int"]
 
 
 def check_fraction(name: str, value: object, *, allow_zero: bool) -> float:

@@ -7,26 +7,11 @@ was expected and what was received, instead of failing deep inside a matrix prod
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
+from .._checks import positive_int as positive_int  # re-exported for the layers
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def positive_int(name: str, value: object) -> int:
-    """Return ``value`` as an ``int`` >= 1, or raise ``ValueError`` naming what was expected."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a positive integer, got {value!r} (bool)")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a positive integer, got {value!r} ({type(value).__name__})"
-        ) from None
-    if number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {number}")
-    return number
 
 
 def float_dtype(dtype: object) -> np.dtype:
