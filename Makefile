@@ -13,7 +13,7 @@ NOTEBOOKS := $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv book test lint unit nbval site-check execute lab bench clean
+.PHONY: help venv book test lint unit nbval site-check execute lab bench time-book clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make execute  re-execute every notebook in place (refresh stored outputs)"
 	@echo "make lab      JupyterLab in the project's venv"
 	@echo "make bench    the NumPy-vs-Keras LSTM benchmark"
+	@echo "make time-book execute every chapter, report its time against the 90 s / 15 min budgets"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +66,9 @@ lab: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_lstm.py
+
+time-book: venv
+	$(BIN)/python benchmarks/time_notebooks.py
 
 clean:
 	rm -rf _build
