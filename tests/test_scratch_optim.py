@@ -141,6 +141,63 @@ def test_keras_adam_is_the_epsilon_hat_variant():
     assert np.abs(ours - np.array(keras_path)).max() > 1e-3
 
 
+def adam_hat_rule(lr, b1, b2, eps):
+    """Kingma & Ba (2015), Section 2: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), eps on sqrt(v)."""
+    theta, m, v, path = THETA0.copy(), np.zeros(3), np.zeros(3), []
+    for t in range(1, STEPS + 1):
+        g = grad(theta)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        theta = theta - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+        path.append(theta)
+    return np.array(path)
+
+
+@pytest.mark.parametrize(
+    ("lr", "b1", "b2", "eps"), [(0.01, 0.9, 0.999, 1e-7), (0.1, 0.5, 0.9, 0.1)]
+)
+def test_adam_epsilon_hat_matches_section_2(lr, b1, b2, eps):
+    ours = run_ours(Adam(lr, b1, b2, eps, epsilon_hat=True))
+    np.testing.assert_allclose(ours, adam_hat_rule(lr, b1, b2, eps), rtol=1e-12, atol=1e-14)
+    assert np.abs(ours - run_ours(Adam(lr, b1, b2, eps))).max() > 0  # a different rule
+
+
+def test_adam_epsilon_hat_is_algorithm_1_with_a_growing_epsilon():
+    """One step from fresh state: eps_hat acts as eps / sqrt(1 - b2^t) of Algorithm 1."""
+    b2, eps = 0.999, 1e-3
+    g = np.array([1e-5, 1e-3, 1e-1])
+    hat = {"W": np.zeros(3)}
+    Adam(0.1, 0.9, b2, eps, epsilon_hat=True).step(hat, {"W": g})
+    plain = {"W": np.zeros(3)}
+    Adam(0.1, 0.9, b2, eps / math.sqrt(1 - b2)).step(plain, {"W": g})
+    np.testing.assert_allclose(hat["W"], plain["W"], rtol=1e-12)
+    np.testing.assert_allclose(hat["W"], -0.1 * g / (np.abs(g) + eps / math.sqrt(1 - b2)))
+
+
+def test_adam_epsilon_hat_follows_keras_in_float64():
+    """With Keras's convention (and an lr exact in float32) the paths agree to rounding."""
+    keras = pytest.importorskip("keras")
+    # Keras rounds lr and the bias-correction betas to float32: give it float32 numbers
+    lr, b1, b2, eps = 0.0625, float(np.float32(0.9)), float(np.float32(0.999)), 0.1
+    var = keras.Variable(THETA0.copy(), dtype="float64")
+    opt = keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
+    keras_path = []
+    for _ in range(STEPS):
+        opt.apply_gradients([(keras.ops.convert_to_tensor(grad(np.asarray(var))), var)])
+        keras_path.append(np.asarray(var).copy())
+    ours = run_ours(Adam(lr, b1, b2, eps, epsilon_hat=True))
+    np.testing.assert_allclose(ours, np.array(keras_path), rtol=1e-12, atol=1e-14)
+    plain = run_ours(Adam(lr, 0.9, 0.999, eps, epsilon_hat=True))  # Python betas: not exact
+    assert 1e-9 < np.abs(plain - np.array(keras_path)).max() < 1e-4
+
+
+def test_adam_epsilon_hat_must_be_a_bool():
+    with pytest.raises(ValueError, match=r"epsilon_hat must be True or False, got 'yes' \(str\)"):
+        Adam(epsilon_hat="yes")
+    assert "epsilon_hat=True" in repr(Adam(epsilon_hat=True))
+    assert "epsilon_hat" not in repr(Adam())
+
+
 def test_keras_rmsprop_puts_epsilon_inside_the_root():
     keras = pytest.importorskip("keras")
     lr, rho, eps = 0.05, 0.9, 0.1

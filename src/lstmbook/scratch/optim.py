@@ -26,7 +26,12 @@ Update rules (``g`` the gradient, ``t`` the per-parameter step count starting at
   ``theta -= lr_t * m / (sqrt(v) + eps)`` with ``lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)``,
   i.e. its epsilon is added to the *uncorrected* ``sqrt(v)``, which equals ours with
   ``eps_ours = eps_keras / sqrt(1 - b2^t)`` (larger early on); its default is ``1e-7``.
-  The two agree to many digits whenever ``sqrt(v_hat) >> eps``.
+  The two agree to many digits whenever ``sqrt(v_hat) >> eps``. ``Adam(..., epsilon_hat=True)``
+  computes Keras's form. It follows ``keras.optimizers.Adam`` on float64 variables to rounding
+  error when ``lr``, ``beta1`` and ``beta2`` are numbers that float32 represents exactly (e.g.
+  ``float(np.float32(0.999))``): Keras 3.15 keeps the learning rate in a float32 variable and
+  casts the betas of the bias correction from Python floats through float32, so ``0.999``
+  becomes ``0.99900001287...`` there (a relative change of ``6e-6`` in the first step size).
 """
 
 from __future__ import annotations
@@ -148,18 +153,41 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, Algorithm 1 of Kingma & Ba (2015) with bias-corrected moments (see module doc)."""
+    """Adam, Algorithm 1 of Kingma & Ba (2015) with bias-corrected moments (see module doc).
+
+    Args:
+        lr, beta1, beta2: the step size and the decay rates of the two moments.
+        eps: the constant added to the root of the second moment.
+        epsilon_hat: where ``eps`` goes. False (default, Algorithm 1, PyTorch):
+            ``theta -= lr * m_hat / (sqrt(v_hat) + eps)``. True (the "epsilon hat" form of the
+            paper's Section 2, used by Keras and TensorFlow):
+            ``theta -= lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps)``, the same
+            as Algorithm 1 with ``eps / sqrt(1 - beta2^t)`` in place of ``eps`` (31.6 times
+            ``eps`` at ``t = 1`` for ``beta2 = 0.999``, tending to ``eps``).
+    """
 
     def __init__(
-        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+        self,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        epsilon_hat: bool = False,
     ) -> None:
         super().__init__(lr)
         self.beta1 = _rate("beta1", beta1, 0.0, 1.0, closed_low=True)
         self.beta2 = _rate("beta2", beta2, 0.0, 1.0, closed_low=True)
         self.eps = _rate("eps", eps, 0.0, math.inf, closed_low=False)
+        if not isinstance(epsilon_hat, (bool, np.bool_)):
+            raise ValueError(
+                f"epsilon_hat must be True or False, got {epsilon_hat!r} "
+                f"({type(epsilon_hat).__name__})"
+            )
+        self.epsilon_hat = bool(epsilon_hat)
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
+        hat = ", epsilon_hat=True" if self.epsilon_hat else ""
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps}{hat})"
 
     def _new_state(self, param: np.ndarray) -> dict:
         return {"t": 0, "m": np.zeros_like(param), "v": np.zeros_like(param)}
@@ -171,6 +199,10 @@ class Adam(Optimizer):
         m += (1.0 - self.beta1) * grad
         v *= self.beta2
         v += (1.0 - self.beta2) * np.square(grad)
+        if self.epsilon_hat:
+            step_size = self.lr * math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+            param -= step_size * m / (np.sqrt(v) + self.eps)
+            return
         m_hat = m / (1.0 - self.beta1**t)
         v_hat = v / (1.0 - self.beta2**t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
