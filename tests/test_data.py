@@ -595,3 +595,66 @@ def test_every_generator_is_deterministic_per_seed(make):
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], other[0]) or first[0].shape != other[0].shape
+
+
+def test_default_corpus_is_ascii_with_a_small_vocabulary():
+    text = data.stdlib_text_corpus()
+    assert text.isascii()
+    assert len(text) > 300_000
+    assert data.CharVocab(text).size < 100
+
+
+def test_ngram_cross_entropy_by_hand():
+    train = np.array([0, 1, 0, 1, 0, 2])  # bigrams 01, 10, 01, 10, 02
+    evaluation = np.array([0, 1, 2, 0])  # scored: 1 after 0, 2 after 1, 0 after 2
+    v, a = 3, 0.5
+    p_1_after_0 = (2 + a) / (3 + a * v)
+    p_2_after_1 = (0 + a) / (2 + a * v)
+    p_0_after_2 = 1 / v  # context 2 never seen in training: uniform
+    expected = -np.mean(np.log([p_1_after_0, p_2_after_1, p_0_after_2]))
+    got = data.ngram_cross_entropy(train, evaluation, v, order=2, alpha=a)
+    assert got == pytest.approx(expected)
+
+
+def test_ngram_order_one_is_the_unigram_and_context_helps_on_text():
+    text = data.stdlib_text_corpus(("textwrap", "string", "queue"))
+    vocab = data.CharVocab(text)
+    ids = vocab.encode(text)
+    train, held_out = ids[:-5000], ids[-5000:]
+    unigram = data.unigram_cross_entropy(train, held_out, vocab.size)
+    assert data.ngram_cross_entropy(train, held_out, vocab.size, order=1) == pytest.approx(unigram)
+    bigram = data.ngram_cross_entropy(train, held_out, vocab.size, order=2)
+    trigram = data.ngram_cross_entropy(train, held_out, vocab.size, order=3, alpha=0.1)
+    assert trigram < bigram < unigram - 0.5
+    # the probabilities after a context sum to one (one bigram scored: exp(-loss) is p)
+    small = np.array([0, 1, 1, 0, 2, 1])
+    for context in range(3):
+        total = sum(
+            np.exp(-data.ngram_cross_entropy(small, np.array([context, c]), 3, alpha=0.1))
+            for c in range(3)
+        )
+        assert total == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order": 0}, "order"),
+        ({"alpha": 0.0}, "alpha must be a finite number > 0"),
+        ({"alpha": float("inf")}, "alpha must be a finite number > 0"),
+        ({"alpha": True}, "alpha must be a finite number > 0"),
+        ({"order": 12}, r"vocab_size \*\* order must be below 2\*\*63"),
+        ({"order": 5}, "eval_ids must hold at least order = 5 ids, got 4"),
+    ],
+)
+def test_ngram_cross_entropy_errors(kwargs, message):
+    train, evaluation = np.arange(40) % 50, np.array([1, 2, 3, 4])
+    with pytest.raises(ValueError, match=message):
+        data.ngram_cross_entropy(train, evaluation, 50, **kwargs)
+
+
+def test_ngram_cross_entropy_rejects_ids_outside_the_vocabulary():
+    with pytest.raises(ValueError, match=r"eval_ids must lie in \[0, 3\), got range \[0, 3\]"):
+        data.ngram_cross_entropy(np.array([0, 1, 2]), np.array([0, 3]), 3)
+    with pytest.raises(ValueError, match="train_ids must be a 1-D integer array"):
+        data.ngram_cross_entropy(np.array([0.0, 1.0]), np.array([0, 1]), 3)

@@ -8,7 +8,9 @@ import pytest
 from lstmbook.data import CharVocab
 from lstmbook.sampling import (
     bits_per_char,
+    entropy,
     generate,
+    generate_with_entropy,
     one_hot,
     sample_from_logits,
     softmax_with_temperature,
@@ -115,3 +117,52 @@ def test_unigram_baseline_and_bits():
     ids = np.array([0, 0, 1, 1])
     assert unigram_cross_entropy(ids, ids, 2) == pytest.approx(math.log(2))
     assert bits_per_char(math.log(2)) == pytest.approx(1.0)
+
+
+def test_entropy_of_known_distributions():
+    assert entropy(np.full(4, 0.25)) == pytest.approx(math.log(4))
+    assert entropy(np.array([1.0, 0.0, 0.0])) == 0.0  # 0 ln 0 counts as 0, no NaN
+    rows = entropy(np.array([[0.5, 0.5], [0.9, 0.1]]))
+    assert rows.shape == (2,)
+    assert rows[0] == pytest.approx(math.log(2))
+    assert rows[1] == pytest.approx(-(0.9 * math.log(0.9) + 0.1 * math.log(0.1)))
+    for bad in (np.array([0.5, -0.1, 0.6]), np.array([np.nan, 1.0]), np.zeros((2, 0))):
+        with pytest.raises(ValueError, match="probs"):
+            entropy(bad)
+
+
+def test_tempered_entropy_grows_with_temperature():
+    # dH/dT = Var_p(z) / T^3 >= 0: for any fixed logits the entropy never falls as T rises,
+    # from 0 (greedy, unique maximum) towards ln(vocab)
+    logits = np.random.default_rng(1).normal(size=(20, 11)) * 3
+    temps = [0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 50.0]
+    h = np.array([entropy(softmax_with_temperature(logits, t)) for t in temps])
+    assert np.all(np.diff(h, axis=0) > 0)
+    np.testing.assert_allclose(h[0], 0.0)
+    assert np.all(h[-1] < math.log(11)) and np.all(h[-1] > math.log(11) - 0.01)
+    # the derivative formula, by central differences at T = 0.7
+    t, eps = 0.7, 1e-5
+    numeric = (
+        entropy(softmax_with_temperature(logits, t + eps))
+        - entropy(softmax_with_temperature(logits, t - eps))
+    ) / (2 * eps)
+    p = softmax_with_temperature(logits, t)
+    variance = (p * logits**2).sum(-1) - (p * logits).sum(-1) ** 2
+    np.testing.assert_allclose(numeric, variance / t**3, rtol=1e-5)
+
+
+def test_generate_with_entropy_matches_generate():
+    vocab = CharVocab("abcdefg hij")
+    model = _model(vocab)
+    for temperature in (0.0, 0.5, 1.0):
+        text, entropies = generate_with_entropy(model, vocab, "ab", 30, temperature, seed=2)
+        assert text == generate(model, vocab, "ab", 30, temperature, seed=2)
+        assert entropies.shape == (30,) and entropies.dtype == np.float64
+        assert np.all(entropies >= 0) and np.all(entropies <= math.log(vocab.size) + 1e-12)
+        if temperature == 0:
+            np.testing.assert_array_equal(entropies, 0.0)
+    # the first entropy is that of the distribution after the prompt, by a full forward pass
+    _, entropies = generate_with_entropy(model, vocab, "ab", 3, 0.5, seed=0)
+    logits = model.predict(one_hot(vocab.encode("ab")[None, :], vocab.size))[0, -1]
+    assert entropies[0] == pytest.approx(float(entropy(softmax_with_temperature(logits, 0.5))))
+    assert generate_with_entropy(model, vocab, "a", 0)[1].shape == (0,)

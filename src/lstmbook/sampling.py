@@ -8,6 +8,8 @@ next character from ``softmax(logits / temperature)``, feed it back in, repeat:
 - :func:`sample_from_logits`: one seeded draw per row;
 - :func:`generate`: text from a :class:`lstmbook.scratch.Sequential` (one-hot inputs), carrying
   each recurrent layer's state from step to step, so each new character costs one step;
+  :func:`generate_with_entropy` also returns the entropy of every distribution drawn from;
+- :func:`entropy`: the entropy of probability rows, in nats;
 - :func:`one_hot`: ids to the one-hot inputs such a model reads;
 - :func:`unigram_cross_entropy` (from :mod:`lstmbook.data.text`) is the baseline a model must
   beat; :func:`bits_per_char` converts nats to bits.
@@ -27,7 +29,9 @@ from lstmbook.data.text import CharVocab, unigram_cross_entropy
 
 __all__ = [
     "bits_per_char",
+    "entropy",
     "generate",
+    "generate_with_entropy",
     "one_hot",
     "sample_from_logits",
     "softmax_with_temperature",
@@ -90,10 +94,30 @@ def sample_from_logits(
     """
     probs = softmax_with_temperature(logits, temperature)
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return _draw(probs, rng)
+
+
+def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One index per row of ``probs`` by the inverse CDF, with one uniform draw per row."""
     cdf = np.cumsum(probs, axis=-1)
     u = rng.random(probs.shape[:-1] + (1,)) * cdf[..., -1:]
     index = (cdf <= u).sum(axis=-1)  # inverse CDF: the first index with cdf > u
     return np.minimum(index, probs.shape[-1] - 1).astype(np.int64)
+
+
+def entropy(probs: Any) -> np.ndarray:
+    """The entropy ``-sum_k p_k ln p_k`` (nats) of each row of ``probs`` ``(..., vocab)``.
+
+    Terms with ``p_k = 0`` count as 0 (the limit of ``p ln p``). Returns an array of shape
+    ``probs.shape[:-1]`` (0-d for one row); divide by ``ln 2`` for bits.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError(f"probs must have a non-empty last (vocabulary) axis, got {p.shape}")
+    if not np.all(np.isfinite(p)) or p.min() < 0:
+        raise ValueError("probs must be finite and non-negative")
+    logs = np.log(np.where(p > 0, p, 1.0))
+    return -(p * logs).sum(axis=-1)
 
 
 def one_hot(ids: Any, depth: int, dtype: object = np.float32) -> np.ndarray:
@@ -136,6 +160,26 @@ def generate(
     Returns:
         ``prompt`` followed by the ``length`` generated characters.
     """
+    return generate_with_entropy(model, vocab, prompt, length, temperature, seed)[0]
+
+
+def generate_with_entropy(
+    model: Any,
+    vocab: CharVocab,
+    prompt: str,
+    length: int,
+    temperature: float = 1.0,
+    seed: int | np.random.Generator = 0,
+) -> tuple[str, np.ndarray]:
+    """:func:`generate`, and the entropy of each distribution a character was drawn from.
+
+    Arguments as for :func:`generate`; the same arguments give the same text.
+
+    Returns:
+        ``(text, entropies)``: ``text`` as :func:`generate` returns it, and ``entropies``
+        ``(length,)`` float64, the entropy in nats of ``softmax(logits / temperature)`` at each
+        generated character (0 for ``temperature=0``).
+    """
     if not isinstance(prompt, str) or len(prompt) == 0:
         raise ValueError(f"prompt must be a non-empty str, got {prompt!r}")
     length = check_int("length", length, 0)
@@ -150,7 +194,8 @@ def generate(
     x = one_hot(vocab.encode(prompt)[None, :], vocab.size, dtype=first.dtype)
     states: list[Any] = [None] * len(model.recurrent)
     generated: list[int] = []
-    for _ in range(length):
+    entropies = np.zeros(length)
+    for step in range(length):
         hs = x
         for k, layer in enumerate(model.recurrent):
             hs, cache = layer.forward(hs, state=states[k])
@@ -160,10 +205,12 @@ def generate(
                 else np.copy(cache.final_state)
             )
         logits, _ = head.forward(hs[:, -1])
-        next_id = int(sample_from_logits(logits[0], temperature, rng))
+        probs = softmax_with_temperature(logits[0], temperature)
+        entropies[step] = entropy(probs)
+        next_id = int(_draw(probs, rng))
         generated.append(next_id)
         x = one_hot(np.array([[next_id]]), vocab.size, dtype=first.dtype)
-    return prompt + vocab.decode(generated)
+    return prompt + vocab.decode(generated), entropies
 
 
 def bits_per_char(nats: float) -> float:

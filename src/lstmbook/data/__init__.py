@@ -14,7 +14,9 @@ Modules:
 - :mod:`lstmbook.data.real`: :func:`sunspots`, :func:`co2`, :func:`digits_sequences`.
 - :mod:`lstmbook.data.series`: :func:`make_windows`, :func:`chronological_split`,
   :class:`Scaler`.
-- :mod:`lstmbook.data.text`: :func:`stdlib_text_corpus`, :class:`CharVocab`.
+- :mod:`lstmbook.data.text`: :func:`stdlib_text_corpus`, :class:`CharVocab`,
+  :func:`next_token_windows`, the baselines :func:`unigram_cross_entropy` and
+  :func:`ngram_cross_entropy`.
 """
 
 from .local_vs_memory import first_symbol_task, motif_task
@@ -45,6 +47,7 @@ from .text import (
     DEFAULT_CORPUS_MODULES,
     CharVocab,
     next_token_windows,
+    ngram_cross_entropy,
     stdlib_text_corpus,
     unigram_cross_entropy,
 )
@@ -73,6 +76,7 @@ __all__ = [
     "make_windows",
     "motif_task",
     "next_token_windows",
+    "ngram_cross_entropy",
     "predicts_legal_next",
     "reber_string",
     "stdlib_text_corpus",
