@@ -144,3 +144,31 @@ def test_fit_keep_best_restores_the_best_validation_epoch():
         fit_keep_best(again, x, y, (xv, yv), epochs=15, batch_size=8, seed=3)["val_loss"]
         == (history["val_loss"])
     )
+
+
+def test_fit_keep_best_stops_after_patience_epochs_without_improvement():
+    from lstmbook.scratch import LSTM, Adam, Dense, Sequential
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 6, 1)).astype(np.float32)
+    y = x[:, -1].astype(np.float32)
+    xv = rng.normal(size=(20, 6, 1)).astype(np.float32)
+    yv = rng.normal(size=(20, 1)).astype(np.float32)  # unrelated: the best epoch comes early
+
+    def model():
+        return Sequential(
+            [LSTM(1, 8, seed=0)], head=Dense(8, 1, seed=1), loss="mse", optimizer=Adam(0.05)
+        )
+
+    full = fit_keep_best(model(), x, y, (xv, yv), epochs=40, batch_size=8, seed=3)
+    stopped_model = model()
+    stopped = fit_keep_best(stopped_model, x, y, (xv, yv), 40, batch_size=8, seed=3, patience=3)
+    best = stopped["best_epoch"]
+    # it trained exactly `patience` epochs past its best, and those epochs were the same as
+    # in the full run; the best epoch of the full run's first part is the same
+    assert len(stopped["val_loss"]) == best + 3 < 40
+    assert stopped["val_loss"] == full["val_loss"][: best + 3]
+    assert min(stopped["val_loss"][best:]) >= stopped["val_loss"][best - 1]
+    assert stopped_model.evaluate(xv, yv) == pytest.approx(stopped["val_loss"][best - 1], rel=1e-6)
+    with pytest.raises(ValueError, match="patience must be a positive integer, got 0"):
+        fit_keep_best(model(), x, y, (xv, yv), 5, patience=0)

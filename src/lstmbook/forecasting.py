@@ -180,6 +180,7 @@ def fit_keep_best(
     epochs: int,
     batch_size: int = 32,
     seed: int = 0,
+    patience: int | None = None,
 ) -> dict[str, Any]:
     """Train a :class:`lstmbook.scratch.Sequential` and keep the weights of its best epoch.
 
@@ -187,7 +188,9 @@ def fit_keep_best(
     This trains one epoch at a time (reshuffling with ``seed + epoch``), evaluates on the
     validation data after each, and at the end writes back the weights of the epoch with the
     lowest validation loss, like Keras's ``EarlyStopping(restore_best_weights=True)`` without
-    stopping early. The test data play no part in the choice.
+    stopping early; with ``patience`` it also stops once that many epochs in a row have not
+    improved on the best one (``EarlyStopping(patience=..., restore_best_weights=True)``). The
+    test data play no part in the choice.
 
     Args:
         model: a scratch ``Sequential`` (its weights are changed in place).
@@ -196,12 +199,16 @@ def fit_keep_best(
         epochs: number of epochs (>= 1).
         batch_size: mini-batch size.
         seed: seed of the shuffling.
+        patience: stop after this many epochs (>= 1) without a new best validation loss;
+            None trains all ``epochs``.
 
     Returns:
-        ``{"loss": [...], "val_loss": [...], "best_epoch": k}`` with per-epoch losses and the
-        1-based epoch whose weights the model now holds.
+        ``{"loss": [...], "val_loss": [...], "best_epoch": k}`` with per-epoch losses (as many
+        as the epochs trained) and the 1-based epoch whose weights the model now holds.
     """
     epochs = check_int("epochs", epochs, 1)
+    if patience is not None:
+        patience = check_int("patience", patience, 1)
     history: dict[str, Any] = {"loss": [], "val_loss": []}
     best_loss, best_epoch, best_params = np.inf, 0, None
     for epoch in range(epochs):
@@ -222,6 +229,8 @@ def fit_keep_best(
                 {name: value.copy() for name, value in layer.params.items()}
                 for layer in model.layers
             ]
+        elif patience is not None and epoch + 1 - best_epoch >= patience:
+            break
     if best_params is None:
         raise ValueError("the validation loss was never finite: no epoch to keep")
     for layer, saved in zip(model.layers, best_params, strict=True):
