@@ -37,7 +37,8 @@ def chapters_in_toc_order() -> list[Path]:
 
     def key(path: Path) -> tuple[int, str]:
         part = path.relative_to(ROOT / "book").parts[0]
-        return (parts.index(part) if part in parts else len(parts), path.name)
+        rank = parts.index(part) if part in parts else len(parts)
+        return (rank, "" if path.stem == "index" else path.name)  # the part page first
 
     return sorted(notebooks, key=key)
 
