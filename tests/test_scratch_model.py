@@ -96,3 +96,26 @@ def test_n_params_sums_the_layers():
     model = Sequential([LSTM(3, 4), GRU(4, 5)], head=Dense(5, 2))
     assert model.n_params == LSTM(3, 4).n_params + GRU(4, 5).n_params + Dense(5, 2).n_params
     assert model.count_params() == model.n_params
+
+
+def test_train_step_is_loss_and_grads_then_apply_gradients():
+    def model():
+        return Sequential(
+            [LSTM(2, 4, seed=0, dtype=np.float64)],
+            head=Dense(4, 1, seed=1, dtype=np.float64),
+            loss="mse",
+            optimizer=Adam(0.05),
+            clip_norm=0.1,
+        )
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((8, 5, 2)), rng.standard_normal((8, 1))
+    one, two = model(), model()
+    loss, norm = one.train_step(x, y)
+    loss2, grads = two.loss_and_grads(x, y)
+    norm2 = two.apply_gradients(grads)
+    assert loss == loss2 and norm == norm2 and norm > 0.1
+    for a, b in zip(one.layers, two.layers, strict=True):
+        for name in a.params:
+            np.testing.assert_array_equal(a.params[name], b.params[name])
+    assert not np.array_equal(one.layers[0].params["W"], model().layers[0].params["W"])

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lstmbook.scratch import Sequential, _checks, clip_by_global_norm, global_norm
+from lstmbook.scratch import Sequential, _checks
 
 
 def window_slices(steps: int, window: int) -> list[slice]:
@@ -209,17 +209,6 @@ def truncated_loss_and_grads(
     return TruncatedGradients(loss=total, grads=grads, dx=dx, peak_cache_bytes=peak)
 
 
-def _apply(model: Sequential, grads: list[dict[str, np.ndarray]]) -> float:
-    """Clip (if the model says so) and take one optimizer step; return the norm before clipping."""
-    if model.clip_norm is not None:
-        norm = clip_by_global_norm(grads, model.clip_norm)
-    else:
-        norm = global_norm(grads)
-    for layer, layer_grads in zip(model.layers, grads, strict=True):
-        model.optimizer.step(layer.params, layer_grads)
-    return norm
-
-
 def tbptt_train_step(
     model: Sequential,
     x: object,
@@ -244,14 +233,14 @@ def tbptt_train_step(
     """
     if not update_each_window:
         result = truncated_loss_and_grads(model, x, y, window)
-        return result.loss, _apply(model, result.grads)
+        return result.loss, model.apply_gradients(result.grads)
     model = _check_model(model)
     x, y = _check_data(model, x, y)
     window = _checks.positive_int("window", window)
     total, largest = 0.0, 0.0
     for part in _windows(model, x, y, window, input_grad=False):
         total += part.weight * part.loss
-        largest = max(largest, _apply(model, part.grads))
+        largest = max(largest, model.apply_gradients(part.grads))
     return total, largest
 
 

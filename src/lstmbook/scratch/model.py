@@ -148,16 +148,24 @@ class Sequential:
         loss, dout = self.loss_fn(out, self._target(y, out.shape[0]))
         return loss, self._backward(dout, caches)
 
-    def train_step(self, x: object, y: object) -> tuple[float, float]:
-        """One step of gradient descent on a batch; returns ``(loss, global gradient norm before clipping)``."""
-        loss, grads = self.loss_and_grads(x, y)
+    def apply_gradients(self, grads: list[dict[str, np.ndarray]]) -> float:
+        """Clip ``grads`` in place (if ``clip_norm`` is set) and take one optimizer step.
+
+        ``grads``: one dict per layer, as :meth:`loss_and_grads` returns them. Returns the global
+        gradient norm before clipping.
+        """
         if self.clip_norm is not None:
             norm = clip_by_global_norm(grads, self.clip_norm)
         else:
             norm = global_norm(grads)
         for layer, layer_grads in zip(self.layers, grads, strict=True):
             self.optimizer.step(layer.params, layer_grads)
-        return loss, norm
+        return norm
+
+    def train_step(self, x: object, y: object) -> tuple[float, float]:
+        """One step of gradient descent on a batch; returns ``(loss, global gradient norm before clipping)``."""
+        loss, grads = self.loss_and_grads(x, y)
+        return loss, self.apply_gradients(grads)
 
     # ------------------------------------------------------------- public API
     def predict(self, x: object, batch_size: int = 256) -> np.ndarray:
