@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
+from ._params import HasParams
 from .init import glorot_uniform
 
 
@@ -17,12 +18,14 @@ class DenseCache:
     x: np.ndarray
 
 
-class Dense:
+class Dense(HasParams):
     """Dense layer, Glorot-uniform ``W`` ``(in, out)`` and zero ``b`` ``(out,)`` (as Keras).
 
     Args:
         in_features: size of the last input axis; out_features: units;
         seed: for ``numpy.random.default_rng``; dtype: float32 or float64.
+
+    Trainable parameters (``n_params``, ``count_params()``): ``in * out + out``.
     """
 
     def __init__(
@@ -36,15 +39,6 @@ class Dense:
             "W": glorot_uniform(rng, (self.in_features, self.out_features), self.dtype),
             "b": np.zeros(self.out_features, dtype=self.dtype),
         }
-
-    @property
-    def n_params(self) -> int:
-        """Number of trainable parameters, ``in * out + out``."""
-        return sum(p.size for p in self.params.values())
-
-    def count_params(self) -> int:
-        """Same as :attr:`n_params`."""
-        return self.n_params
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features}, dtype={self.dtype.name})"

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _checks
 from ._buffers import recycled
+from ._params import HasParams
 from .init import glorot_uniform, orthogonal
 
 
@@ -74,7 +75,7 @@ def single_state(state: object, batch: int, hidden: int, dtype: np.dtype) -> np.
     return _checks.state_array(state, "h0", batch, hidden, dtype)
 
 
-class GRU:
+class GRU(HasParams):
     """GRU layer, ``reset_after=True`` (the Keras 3 default and cuDNN's variant).
 
     Args:
@@ -83,6 +84,8 @@ class GRU:
 
     ``params``: ``"W"`` ``(X, 3H)``, ``"U"`` ``(H, 3H)``, ``"b"`` ``(2, 3H)`` (row 0 the input
     bias, row 1 the recurrent bias). Glorot-uniform ``W``, orthogonal ``U``, zero bias.
+
+    Trainable parameters (``n_params``, ``count_params()``): ``3 (H (X + H) + 2 H)``.
     """
 
     def __init__(
@@ -101,15 +104,6 @@ class GRU:
         half = np.full((3, h_size), 0.5, dtype=self.dtype)
         half[2] = 1.0  # the candidate block keeps its scale
         self._pre_scale = half.reshape(-1)
-
-    @property
-    def n_params(self) -> int:
-        """Number of trainable parameters, ``3 (H (X + H) + 2 H)``."""
-        return sum(p.size for p in self.params.values())
-
-    def count_params(self) -> int:
-        """Same as :attr:`n_params`."""
-        return self.n_params
 
     def __repr__(self) -> str:
         return f"GRU({self.input_size}, {self.hidden_size}, dtype={self.dtype.name})"

@@ -44,6 +44,7 @@ import numpy as np
 
 from . import _checks
 from ._buffers import recycled
+from ._params import HasParams
 from .init import glorot_uniform, orthogonal
 
 GATE_NAMES = ("i", "f", "g", "o")
@@ -94,7 +95,7 @@ class LSTMCache:
         return out
 
 
-class LSTM:
+class LSTM(HasParams):
     """LSTM layer with the weight layout of ``keras.layers.LSTM`` (gate blocks i, f, c, o).
 
     Args:
@@ -111,6 +112,9 @@ class LSTM:
 
     ``params``: ``"W"`` ``(X, 4H)``, ``"U"`` ``(H, 4H)``, ``"b"`` ``(4H,)`` and with peepholes
     ``"p_i"``, ``"p_f"``, ``"p_o"`` ``(H,)``. The arrays are updated in place by the optimizers.
+
+    Trainable parameters (``n_params``, ``count_params()``): ``4 (H (X + H) + H)``, plus ``3 H``
+    with peepholes.
     """
 
     def __init__(
@@ -148,15 +152,6 @@ class LSTM:
         negate[2] = -2.0
         self._negate = negate.reshape(-1)
         self._workspace: dict[str, np.ndarray] = {}
-
-    @property
-    def n_params(self) -> int:
-        """Number of trainable parameters, ``4 (H (X + H) + H)``, plus ``3 H`` with peepholes."""
-        return sum(p.size for p in self.params.values())
-
-    def count_params(self) -> int:
-        """Same as :attr:`n_params` (the Keras spelling)."""
-        return self.n_params
 
     def __repr__(self) -> str:
         extra = (

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _checks
 from ._buffers import recycled
+from ._params import HasParams
 from .gru import single_state
 from .init import glorot_uniform, orthogonal
 
@@ -38,12 +39,14 @@ class RNNCache:
         return self.x.nbytes + self.h.nbytes
 
 
-class SimpleRNN:
+class SimpleRNN(HasParams):
     """tanh RNN layer. Glorot-uniform ``W``, orthogonal ``U``, zero ``b`` (as Keras).
 
     Args:
         input_size: ``X``; hidden_size: ``H``; seed: for ``numpy.random.default_rng``;
         dtype: float32 or float64.
+
+    Trainable parameters (``n_params``, ``count_params()``): ``H (X + H) + H``.
     """
 
     def __init__(
@@ -58,15 +61,6 @@ class SimpleRNN:
             "U": orthogonal(rng, (self.hidden_size, self.hidden_size), self.dtype),
             "b": np.zeros(self.hidden_size, dtype=self.dtype),
         }
-
-    @property
-    def n_params(self) -> int:
-        """Number of trainable parameters, ``H (X + H) + H``."""
-        return sum(p.size for p in self.params.values())
-
-    def count_params(self) -> int:
-        """Same as :attr:`n_params`."""
-        return self.n_params
 
     def __repr__(self) -> str:
         return f"SimpleRNN({self.input_size}, {self.hidden_size}, dtype={self.dtype.name})"
