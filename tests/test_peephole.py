@@ -143,3 +143,10 @@ def test_fresh_cell_has_zero_peepholes_and_equals_a_plain_lstm(variant):
     plain.set_weights(peephole.get_weights()[:3])
     x = np.random.default_rng(6).normal(size=(2, 7, 3)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(peephole(x)), np.asarray(plain(x)), atol=1e-6)
+
+
+def test_units_take_numpy_integers_and_refuse_bools():
+    cell = PeepholeLSTMCell(np.int64(3))
+    assert cell.units == 3 and type(cell.units) is int and cell.get_config()["units"] == 3
+    with pytest.raises(ValueError, match=r"units must be a positive integer, got True \(bool\)"):
+        PeepholeLSTMCell(True)

@@ -31,6 +31,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ._checks import positive_int
+
 OUTPUT_PEEPHOLES = ("current", "previous")
 
 
@@ -86,8 +88,7 @@ class PeepholeLSTMCell(keras.layers.Layer):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units!r}")
+        units = positive_int("units", units)
         if output_peephole not in OUTPUT_PEEPHOLES:
             raise ValueError(
                 f"output_peephole must be one of {OUTPUT_PEEPHOLES}, got {output_peephole!r}"

@@ -30,10 +30,21 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._checks import positive_int
+
+
+def _features_per_model(total: int | None, n_models: int) -> int:
+    """Columns per model of an input whose last axis holds ``n_models`` models side by side."""
+    if total is None or total % n_models:
+        raise ValueError(
+            f"the input's last axis ({total}) must be n_models ({n_models}) times the "
+            f"number of features per model"
+        )
+    return total // n_models
+
 
 def _seeds(n_models: int, seeds: Sequence[int] | None) -> list[int]:
-    if isinstance(n_models, bool) or not isinstance(n_models, (int, np.integer)) or n_models < 1:
-        raise ValueError(f"n_models must be a positive integer, got {n_models!r}")
+    n_models = positive_int("n_models", n_models)
     if seeds is None:
         return list(range(int(n_models)))
     seeds = [int(s) for s in seeds]
@@ -88,9 +99,7 @@ class StackedLSTMCell(keras.layers.Layer):
         super().__init__(**kwargs)
         self.seeds = _seeds(n_models, seeds)
         self.n_models = int(n_models)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = positive_int("units", units)
         masked = [False] * self.n_models if masked is None else [bool(b) for b in masked]
         if len(masked) != self.n_models:
             raise ValueError(
@@ -101,13 +110,7 @@ class StackedLSTMCell(keras.layers.Layer):
         self.output_size = self.n_models * self.units
 
     def build(self, input_shape):
-        total = input_shape[-1]
-        if total is None or total % self.n_models:
-            raise ValueError(
-                f"the input's last axis ({total}) must be n_models ({self.n_models}) times the "
-                f"number of features per model"
-            )
-        self.features = total // self.n_models
+        self.features = _features_per_model(input_shape[-1], self.n_models)
         m, x, h = self.n_models, self.features, self.units
         if any(self.masked) and x < 2:
             raise ValueError("a masked model needs >= 2 columns: its features and the step flag")
@@ -194,20 +197,12 @@ class StackedSimpleRNNCell(keras.layers.Layer):
         super().__init__(**kwargs)
         self.seeds = _seeds(n_models, seeds)
         self.n_models = int(n_models)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = positive_int("units", units)
         self.state_size = self.n_models * self.units
         self.output_size = self.n_models * self.units
 
     def build(self, input_shape):
-        total = input_shape[-1]
-        if total is None or total % self.n_models:
-            raise ValueError(
-                f"the input's last axis ({total}) must be n_models ({self.n_models}) times the "
-                f"number of features per model"
-            )
-        self.features = total // self.n_models
+        self.features = _features_per_model(input_shape[-1], self.n_models)
         m, x, h = self.n_models, self.features, self.units
         self.kernel = self.add_weight(
             shape=(m, x, h),

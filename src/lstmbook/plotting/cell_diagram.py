@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from .._checks import positive_int
 from .style import PALETTE
 
 CELL_SYMBOLS: dict[str, str] = {
@@ -424,8 +425,7 @@ def plot_cell_paths(
     unknown = [h for h in highlights if h not in PATH_TITLES]
     if unknown:
         raise ValueError(f"unknown paths {unknown}; expected some of {tuple(PATH_TITLES)}")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = positive_int("ncols", ncols)
     ncols = min(ncols, len(highlights))
     nrows = -(-len(highlights) // ncols)
     fig, grid = plt.subplots(nrows, ncols, figsize=(6.4 * ncols, 4.2 * nrows), squeeze=False)
