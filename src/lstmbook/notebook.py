@@ -70,12 +70,13 @@ def setup_notebook(
 
     - imports TensorFlow with its start-up logging silenced (:func:`import_tensorflow_quietly`);
     - seeds Python, NumPy's legacy global RNG and the Keras/TensorFlow RNGs with
-      ``keras.utils.set_random_seed(seed)``;
+      ``keras.utils.set_random_seed(book_seed(seed))``, so that ``LSTMBOOK_SEED_OFFSET``
+      (:mod:`lstmbook.seeds`) moves them to another draw;
     - turns on TensorFlow op determinism, so repeated runs give identical results on the CPU;
     - applies the book's figure style (:func:`lstmbook.plotting.use_book_style`).
 
     Args:
-        seed: the seed for every global random number generator.
+        seed: the seed for every global random number generator, before the offset.
         deterministic_tf: enable ``tf.config.experimental.enable_op_determinism()``.
         logical_cpus: split the CPU into this many logical devices (see
             :func:`import_tensorflow_quietly`); must be given in the first call, before any
@@ -84,7 +85,9 @@ def setup_notebook(
     tf = import_tensorflow_quietly(logical_cpus)
     import keras
 
-    keras.utils.set_random_seed(seed)
+    from lstmbook.seeds import book_seed
+
+    keras.utils.set_random_seed(book_seed(seed))
     if deterministic_tf:
         tf.config.experimental.enable_op_determinism()
 
