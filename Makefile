@@ -57,8 +57,10 @@ lint: venv
 unit: venv
 	$(BIN)/python -m pytest tests
 
+# NB: the notebooks (or folders) to check, every one by default; PYTEST_ARGS: more pytest options
+NB ?= book
 nbval: venv
-	$(BIN)/python -m pytest --nbval book
+	$(BIN)/python -m pytest --nbval $(NB) $(PYTEST_ARGS)
 
 # Another draw and another floating-point path (README, "What is checked, and how exactly"):
 # the seeds every claim rests on move (lstmbook.seeds), NumPy runs without its SIMD dispatch
@@ -68,7 +70,7 @@ NPY_DISPATCH = $$($(BIN)/python -c 'from numpy._core._multiarray_umath import __
 test-portable: venv
 	LSTMBOOK_SEED_OFFSET=$(SEED_OFFSET) NPY_DISABLE_CPU_FEATURES="$(NPY_DISPATCH)" \
 	  TF_ENABLE_ONEDNN_OPTS=0 ONEDNN_MAX_CPU_ISA=AVX2 \
-	  $(BIN)/python -m pytest --nbval book $(NBVAL_ARGS)
+	  $(BIN)/python -m pytest --nbval $(NB) $(PYTEST_ARGS)
 
 site-check: venv
 	$(BIN)/python tests/site_check.py _build/html
