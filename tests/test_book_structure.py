@@ -79,3 +79,16 @@ def test_notebook_is_committed_executed_in_order(notebook):
         tags = cell.get("metadata", {}).get("tags", [])
         if "raises-exception" not in tags:
             assert all(o["output_type"] != "error" for o in cell["outputs"]), "".join(cell["source"])
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_outputs_are_marked_one_way(notebook):
+    """This run's results are marked by the cell tag ``nbval-ignore-output`` only: no nbval comment
+    in the code a reader sees, no skipped cell, no other nbval tag."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        assert "NBVAL_" not in "".join(cell["source"]), f"cell {index}: use the cell tag instead"
+        nbval_tags = {t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("nbval")}
+        assert nbval_tags <= {"nbval-ignore-output"}, f"cell {index}: {sorted(nbval_tags)}"
