@@ -12,34 +12,6 @@ from lstmbook.params import (
 from lstmbook.scratch import GRU, LSTM, Dense, SimpleRNN
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def reference_lstm(params, x, output_peephole, h0=None, c0=None):
-    """The equations of the module docstring, one unit-free step at a time (float64)."""
-    w, u, b = params["W"], params["U"], params["b"]
-    hidden = u.shape[0]
-    zeros = np.zeros(hidden)
-    p_i, p_f, p_o = (params.get(k, zeros) for k in ("p_i", "p_f", "p_o"))
-    batch, steps, _ = x.shape
-    h = np.zeros((batch, hidden)) if h0 is None else h0
-    c = np.zeros((batch, hidden)) if c0 is None else c0
-    out = []
-    for t in range(steps):
-        z = x[:, t] @ w + h @ u + b
-        z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)
-        i = _sigmoid(z_i + p_i * c)
-        f = _sigmoid(z_f + p_f * c)
-        g = np.tanh(z_g)
-        c_new = f * c + i * g
-        o = _sigmoid(z_o + p_o * (c_new if output_peephole == "current" else c))
-        c = c_new
-        h = o * np.tanh(c)
-        out.append(h)
-    return np.stack(out, axis=1)
-
-
 @pytest.mark.parametrize(("x", "h"), [(1, 1), (3, 5), (10, 128), (64, 7)])
 def test_parameter_counts_follow_the_closed_forms(x, h):
     assert LSTM(x, h).n_params == lstm_param_count(x, h) == 4 * (h * (x + h) + h)
@@ -88,21 +60,6 @@ def test_zero_peepholes_equal_the_plain_lstm(output_peephole):
     plain = LSTM(4, 6, seed=2)
     peep = LSTM(4, 6, peepholes=True, output_peephole=output_peephole, seed=2)
     np.testing.assert_allclose(peep.forward(x)[0], plain.forward(x)[0], atol=1e-6, rtol=0)
-
-
-@pytest.mark.parametrize("peepholes", [False, True])
-@pytest.mark.parametrize("output_peephole", ["current", "previous"])
-def test_lstm_forward_equals_the_written_equations(peepholes, output_peephole):
-    rng = np.random.default_rng(1)
-    layer = LSTM(3, 4, peepholes=peepholes, output_peephole=output_peephole, dtype=np.float64)
-    for array in layer.params.values():
-        array[...] = rng.normal(size=array.shape)
-    x = rng.normal(size=(2, 7, 3))
-    h0, c0 = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-    expected = reference_lstm(layer.params, x, output_peephole, h0, c0)
-    np.testing.assert_allclose(
-        layer.forward(x, state=(h0, c0))[0], expected, rtol=1e-12, atol=1e-12
-    )
 
 
 def test_the_two_output_peephole_variants_differ():
