@@ -8,6 +8,7 @@ gradients, so a gradient check passes; only the comparison with the written-out 
 
 import numpy as np
 import pytest
+from conftest import randomise_params
 
 from lstmbook.scratch import GRU, LSTM, SimpleRNN, gradcheck, numeric_gradient, relative_error
 from lstmbook.scratch import reference as ref
@@ -27,10 +28,7 @@ def _layer(kind: str, seed: int = 0):
         layer = GRU(X, H, dtype=np.float64, seed=seed)
     else:
         layer = SimpleRNN(X, H, dtype=np.float64, seed=seed)
-    rng = np.random.default_rng(seed + 100)
-    for value in layer.params.values():
-        value[...] = rng.normal(0.0, 0.5, size=value.shape)
-    return layer
+    return randomise_params(layer, np.random.default_rng(seed + 100))
 
 
 def _reference(kind: str):
@@ -148,9 +146,7 @@ class _GatesSwapped(LSTM):
 
 def test_a_gate_order_swap_passes_gradcheck_but_not_the_reference():
     layer = _GatesSwapped(X, H, dtype=np.float64, seed=0)
-    rng = np.random.default_rng(5)
-    for value in layer.params.values():
-        value[...] = rng.normal(0.0, 0.5, size=value.shape)
+    randomise_params(layer, np.random.default_rng(5))
     x, _, dhs = _inputs("lstm")
     errors = gradcheck(layer, x)
     assert max(errors.values()) < 1e-6  # self-consistent: the gradients are right for the bug

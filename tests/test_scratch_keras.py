@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import randomise_params
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
@@ -26,9 +27,7 @@ SHAPES = [(1, 1, 1, 1), (4, 7, 3, 5), (2, 12, 6, 16)]  # (B, T, X, H)
 
 
 def _randomise(layer, rng, scale=0.5):
-    for array in layer.params.values():
-        array[...] = rng.normal(scale=scale, size=array.shape)
-    return layer
+    return randomise_params(layer, rng, scale)
 
 
 def _keras_twin(layer, **kw):
