@@ -53,3 +53,24 @@ def test_logical_cpus():
         print(len(tf.config.list_logical_devices("CPU")))
     """
     assert _run(code).strip() == "2"
+
+
+def test_show_source_is_the_real_source_cut_to_a_passage():
+    import pytest
+
+    from lstmbook.notebook import show_source, source_lines
+    from lstmbook.scratch import reference
+
+    whole = source_lines(reference.rnn_step_backward)
+    assert whole.startswith("def rnn_step_backward(") and whole.endswith("\n")
+    passage = source_lines(
+        reference.lstm_step_forward, start_at="i_t = sigmoid", end_at="h_t = o_t"
+    )
+    lines = passage.splitlines()
+    assert lines[0].startswith("i_t = sigmoid") and lines[-1].startswith("h_t = o_t")
+    assert len(lines) == 7
+    shown = show_source(reference.lstm_step_forward, start_at="i_t", end_at="h_t = o_t")
+    assert shown.data == source_lines(reference.lstm_step_forward, start_at="i_t", end_at="h_t = o_t")
+    assert "<span" in shown._repr_html_()
+    with pytest.raises(ValueError, match="not found"):
+        source_lines(reference.lstm_step_forward, start_at="no such line")

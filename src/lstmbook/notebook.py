@@ -8,8 +8,10 @@ makes that so for everything that does not take an explicit ``numpy.random.defau
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import sys
+import textwrap
 from collections.abc import Iterator
 
 
@@ -94,3 +96,52 @@ def setup_notebook(
     from lstmbook.plotting import use_book_style
 
     use_book_style()
+
+
+def source_lines(obj: object, *, start_at: str | None = None, end_at: str | None = None) -> str:
+    """The source of a function, class or method, dedented, optionally cut to a passage.
+
+    Args:
+        obj: anything :func:`inspect.getsource` accepts (``LSTM.forward``, a module, ...).
+        start_at: if given, the passage starts at the first line containing this text.
+        end_at: if given, it ends at the first line at or after the start containing this text.
+
+    Returns:
+        The source text, ending with a newline.
+
+    Raises:
+        ValueError: if ``start_at`` or ``end_at`` is not found (the source changed: the chapter
+            that shows it must change too).
+    """
+    lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+    name = getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj)))
+    first, last = 0, len(lines) - 1
+    if start_at is not None:
+        found = [k for k, line in enumerate(lines) if start_at in line]
+        if not found:
+            raise ValueError(f"start_at {start_at!r} not found in the source of {name}")
+        first = found[0]
+    if end_at is not None:
+        found = [k for k, line in enumerate(lines) if k >= first and end_at in line]
+        if not found:
+            raise ValueError(f"end_at {end_at!r} not found in the source of {name} after start_at")
+        last = found[0]
+    return textwrap.dedent("\n".join(lines[first : last + 1])) + "\n"
+
+
+def show_source(obj: object, *, start_at: str | None = None, end_at: str | None = None):
+    """Display the real, tested source of ``obj`` as a highlighted code block.
+
+    A chapter calls this in a code cell (its input hidden in the HTML book) instead of pasting the
+    code or using a MyST ``literalinclude``, which JupyterLab and Colab would show as raw text: the
+    output is the source itself, so it reads the same in the HTML book, in JupyterLab and on Colab,
+    and strict nbval fails when the library's source changes and the chapter was not re-run.
+
+    Args: as :func:`source_lines`.
+
+    Returns:
+        An ``IPython.display.Code`` (plain text: the source; HTML: highlighted).
+    """
+    from IPython.display import Code
+
+    return Code(source_lines(obj, start_at=start_at, end_at=end_at), language="python")
