@@ -138,7 +138,45 @@ def machine() -> str:
         pass
     return (
         f"{model}, {os.cpu_count()} logical CPUs; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+        f"NumPy {np.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}\n"
+        f"{kernels()}"
+    )
+
+
+def kernels() -> str:
+    """The BLAS library and kernel NumPy runs with, and the SIMD levels its own loops dispatch to.
+
+    The same code runs other kernels on other CPUs (Haswell on an AMD EPYC, SkylakeX on an Intel
+    Xeon with AVX-512), and ``OPENBLAS_CORETYPE`` or ``NPY_DISABLE_CPU_FEATURES`` change them:
+    ratios are only comparable next to this line.
+    """
+    from threadpoolctl import threadpool_info
+
+    blas = [
+        f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')} kernels, "
+        f"{pool.get('num_threads')} threads)"
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas"
+    ]
+    try:
+        from numpy._core._multiarray_umath import (
+            __cpu_baseline__,
+            __cpu_dispatch__,
+            __cpu_features__,
+        )
+    except ImportError:  # NumPy < 2
+        from numpy.core._multiarray_umath import (
+            __cpu_baseline__,
+            __cpu_dispatch__,
+            __cpu_features__,
+        )
+    dispatched = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    return (
+        f"BLAS: {'; '.join(blas) or 'none found'}"
+        + (f", OPENBLAS_CORETYPE={coretype} (set by this machine)" if coretype else "")
+        + f". NumPy SIMD: baseline {' '.join(__cpu_baseline__)}, "
+        f"dispatched {' '.join(dispatched) or 'none'}"
     )
 
 
