@@ -14,6 +14,9 @@ Modules:
 - :mod:`lstmbook.data.real`: :func:`sunspots`, :func:`co2`, :func:`digits_sequences`.
 - :mod:`lstmbook.data.series`: :func:`make_windows`, :func:`chronological_split`,
   :class:`Scaler`.
+- :mod:`lstmbook.data.cldr`: real text from the Unicode CLDR inside ``babel``: names labelled by
+  language (:func:`~lstmbook.data.cldr.language_id_splits`) and dates in many locales paired
+  with ISO 8601 (:func:`~lstmbook.data.cldr.date_splits`), split deterministically.
 - :mod:`lstmbook.data.text`: :func:`stdlib_text_corpus`, :class:`CharVocab`,
   :func:`next_token_windows`, the baselines :func:`unigram_cross_entropy` and
   :func:`ngram_cross_entropy`.
