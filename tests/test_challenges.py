@@ -127,6 +127,23 @@ def test_adding_validation_is_fixed_per_length():
     assert not np.array_equal(adding_validation(13, 5)[1], y1)
 
 
+def test_adding_validation_seed_base_moves_the_held_out_set():
+    from lstmbook.data import adding_problem
+
+    x_default, y_default = adding_validation(12, 5)
+    np.testing.assert_array_equal(y_default, adding_problem(5, 12, seed=10_012)[1])
+    x_moved, y_moved = adding_validation(12, 5, seed_base=1_010_000)
+    np.testing.assert_array_equal(y_moved, adding_problem(5, 12, seed=1_010_012)[1])
+    assert not np.array_equal(y_moved, y_default)
+    # the sweep scores on the moved set too (same weights and batches, another held-out set)
+    kwargs = dict(seeds=(0,), units=3, steps=1, n_val=5, eval_every=1)
+    default = adding_length_sweep(["lstm"], [12], **kwargs)
+    again = adding_length_sweep(["lstm"], [12], validation_seed_base=10_000, **kwargs)
+    moved = adding_length_sweep(["lstm"], [12], validation_seed_base=1_010_000, **kwargs)
+    assert default.loc[0, "val_mse"] == again.loc[0, "val_mse"]
+    assert moved.loc[0, "val_mse"] != default.loc[0, "val_mse"]
+
+
 def test_input_sensitivity_matches_finite_differences():
     layer = LSTM(2, 3, seed=0, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((2, 5, 2))

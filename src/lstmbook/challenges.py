@@ -161,10 +161,12 @@ def marker_gradients(model: Sequential, x: np.ndarray) -> tuple[np.ndarray, np.n
     return first, second
 
 
-def adding_validation(T: int, n: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def adding_validation(
+    T: int, n: int = 256, *, seed_base: int = 10_000
+) -> tuple[np.ndarray, np.ndarray]:
     """The held-out adding-problem set of length ``T`` that :func:`adding_length_sweep` scores on
-    (``n`` sequences drawn with seed ``10_000 + T``)."""
-    return adding_problem(n, T, seed=10_000 + _positive_int("T", T))
+    (``n`` sequences drawn with seed ``seed_base + T``, by default ``10_000 + T``)."""
+    return adding_problem(n, T, seed=int(seed_base) + _positive_int("T", T))
 
 
 @contextlib.contextmanager
@@ -288,6 +290,7 @@ def adding_length_sweep(
     eval_every: int = 50,
     solved_below: float | None = None,
     return_models: bool = False,
+    validation_seed_base: int = 10_000,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[tuple[str, int, int], Sequential]]:
     """Train each kind of layer on the adding problem at each length, once per seed.
 
@@ -305,6 +308,8 @@ def adding_length_sweep(
             (it has solved the task; training on would only cost time). Its ``val_mse`` is then
             that first value below the threshold, not the MSE at the end of the budget.
         return_models: also return the trained models.
+        validation_seed_base: the held-out set of length ``T`` is drawn with seed
+            ``validation_seed_base + T`` (:func:`adding_validation`).
 
     Returns:
         A DataFrame with one row per run and the columns ``kind``, ``T``, ``seed``, ``val_mse``
@@ -320,7 +325,7 @@ def adding_length_sweep(
         raise ValueError("kinds, lengths and seeds must each hold at least one value")
     rows, models = [], {}
     for T in lengths:
-        validation = adding_validation(T, n_val)
+        validation = adding_validation(T, n_val, seed_base=validation_seed_base)
 
         def sample(n: int, rng: np.random.Generator, T: int = T):
             return adding_problem(n, T, seed=rng)

@@ -326,6 +326,7 @@ def forecast_with_gaps(
     learning_rate: float = 0.02,
     train: float = 0.8,
     train_stride: int = 2,
+    fit_seed: int = 0,
 ) -> pd.DataFrame:
     """One-step forecasts of a series with gaps: every strategy, missing rate and seed.
 
@@ -351,6 +352,7 @@ def forecast_with_gaps(
         epochs, batch_size, learning_rate: training settings (Adam).
         train: share of the series (by target time) used for training.
         train_stride: use every ``train_stride``-th training window (1 = all).
+        fit_seed: seed of the order of the training batches (shared by all models).
 
     Returns:
         A ``pandas.DataFrame`` with one row per (rate, seed, strategy) plus a ``persistence``
@@ -410,7 +412,12 @@ def forecast_with_gaps(
     )
     y = np.stack(targets, axis=1)[..., None]
     fit_side_by_side(
-        model, stacked[train_rows], y[train_rows], epochs=epochs, batch_size=batch_size, seed=0
+        model,
+        stacked[train_rows],
+        y[train_rows],
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=fit_seed,
     )
     predicted = predict_side_by_side(model, stacked[test_rows])[..., 0]
     predicted = predicted + np.stack(levels, axis=1)[test_rows]
