@@ -1,6 +1,7 @@
 """Browser check of the built book: every page as a reader's headless Chromium sees it.
 
-Usage: ``python tests/site_check.py [_build/html]`` (``make site-check`` after ``make book``).
+Usage: ``python tests/site_check.py [_build/html] [--strict-fit]`` (``make site-check`` after
+``make book``).
 
 For every HTML page of the built site, served from ``http://127.0.0.1:<port>``, it checks that
 
@@ -10,6 +11,11 @@ For every HTML page of the built site, served from ``http://127.0.0.1:<port>``, 
   visible text outside code;
 - the sidebar lists the six parts of the book;
 - the page requests nothing from any host but the local server (the site ships its own MathJax).
+
+It also measures whether the page fits its column at a 1280-pixel-wide window: display equations
+wider than their container (cut off or scrolled on the right) and code blocks that scroll
+sideways. Those are reported, with the worst overflow in pixels; with ``--strict-fit`` they fail
+the check too (the goal once every chapter fits).
 
 It saves screenshots of the landing page and of one chapter into ``_build/screenshots/``.
 Where Chromium is missing it says so and exits 0, except under CI (``CI=true``), where a skipped
@@ -62,6 +68,18 @@ async () => {
   clone.querySelectorAll('pre, code, .highlight, mjx-container, script, style, .MathJax')
        .forEach(el => el.remove());
   const nav = document.querySelector('nav.bd-links') || document.querySelector('.bd-sidebar');
+  // Page fit: a display equation whose typeset width exceeds its box, a code block that scrolls.
+  const wideMath = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .map(el => {
+      const inner = el.firstElementChild;
+      const width = inner ? inner.getBoundingClientRect().width : el.scrollWidth;
+      return Math.round(width - el.clientWidth);
+    })
+    .filter(excess => excess > 1);
+  const scrollingCode = Array.from(main.querySelectorAll('pre'))
+    .filter(el => el.offsetParent !== null)
+    .map(el => el.scrollWidth - el.clientWidth)
+    .filter(excess => excess > 1);
   return {
     brokenImages: imgs.filter(img => !(img.complete && img.naturalWidth > 0))
                       .map(img => img.getAttribute('src')),
@@ -70,6 +88,8 @@ async () => {
     sidebarText: nav ? nav.innerText : '',
     nMath: document.querySelectorAll('mjx-container').length,
     hasMathSource: document.querySelectorAll('.math, span.math, div.math').length,
+    wideMath: wideMath,
+    scrollingCode: scrollingCode,
   };
 }
 """
@@ -103,7 +123,8 @@ def pages_of(root: Path) -> list[str]:
     )
 
 
-def check_page(page, base: str, rel: str) -> list[str]:
+def check_page(page, base: str, rel: str, fit: dict[str, list[int]] | None = None) -> list[str]:
+    """Load one page; return its problems and record its page-fit overflows (pixels) in ``fit``."""
     problems: list[str] = []
     console_errors: list[str] = []
     foreign: list[str] = []
@@ -133,6 +154,8 @@ def check_page(page, base: str, rel: str) -> list[str]:
         for marker in RAW_MATH_MARKERS
         if marker in state["visibleText"]
     ]
+    if fit is not None:
+        fit[rel] = {"math": state["wideMath"], "code": state["scrollingCode"]}
     if state["hasMathSource"] and not state["nMath"]:
         problems.append(f"{rel}: the page has math but MathJax typeset none of it")
     problems += [
@@ -144,6 +167,8 @@ def check_page(page, base: str, rel: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    strict_fit = "--strict-fit" in argv
+    argv = [a for a in argv if a != "--strict-fit"]
     root = Path(argv[1] if len(argv) > 1 else "_build/html").resolve()
     if not (root / "index.html").is_file():
         print(f"site check: no built book at {root} (run `make book` first)")
@@ -163,13 +188,14 @@ def main(argv: list[str]) -> int:
     server, base = serve(root)
     problems: list[str] = []
     pages = pages_of(root)
+    fit: dict[str, dict[str, list[int]]] = {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             for rel in pages:
                 page = context.new_page()
-                problems += check_page(page, base, rel)
+                problems += check_page(page, base, rel, fit)
                 if rel in SCREENSHOT_PAGES:
                     name = rel.replace("/", "_").replace(".html", ".png")
                     page.screenshot(path=str(shots / name), full_page=False)
@@ -177,6 +203,23 @@ def main(argv: list[str]) -> int:
             browser.close()
     finally:
         server.shutdown()
+    n_math = sum(len(f["math"]) for f in fit.values())
+    n_code = sum(len(f["code"]) for f in fit.values())
+    for rel, f in fit.items():
+        if f["math"] or f["code"]:
+            print(
+                f"fit {rel}: {len(f['math'])} equations wider than the column"
+                + (f" (up to {max(f['math'])} px)" if f["math"] else "")
+                + f", {len(f['code'])} code blocks scroll sideways"
+                + (f" (up to {max(f['code'])} px)" if f["code"] else "")
+            )
+    print(
+        f"page fit at 1280 px: {n_math} equations wider than the column, "
+        f"{n_code} code blocks that scroll sideways" + (" (strict)" if strict_fit else " (reported)")
+    )
+    if strict_fit:
+        problems += [f"{rel}: {len(f['math'])} wide equations, {len(f['code'])} scrolling code blocks"
+                     for rel, f in fit.items() if f["math"] or f["code"]]
     for problem in problems:
         print("FAIL", problem)
     print(f"site check: {len(pages)} pages, {len(problems)} problems; screenshots in {shots}")
