@@ -235,29 +235,14 @@ def gru_forward(
     x: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """:func:`gru_step_forward` over ``x`` ``(B, T, X)``: ``hs`` ``(B, T, H)`` and the caches."""
-    batch, steps, _ = x.shape
-    h = np.zeros((batch, params["U"].shape[0]), dtype=x.dtype) if h0 is None else h0
-    hs, caches = [], []
-    for t in range(steps):
-        h, cache = gru_step_forward(x[:, t], h, params)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), caches
+    return _forward_over_time(gru_step_forward, x, params, h0)
 
 
 def gru_backward(
     dhs: np.ndarray, caches: list[dict[str, np.ndarray]]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """BPTT over :func:`gru_forward`: ``dx`` ``(B, T, X)`` and summed grads with ``"h0"``."""
-    dh_next = np.zeros_like(dhs[:, 0])
-    dxs, total = [], {}
-    for t in reversed(range(dhs.shape[1])):
-        dx_t, dh_next, grads = gru_step_backward(dhs[:, t] + dh_next, caches[t])
-        dxs.append(dx_t)
-        for name, grad in grads.items():
-            total[name] = total.get(name, 0) + grad
-    total["h0"] = dh_next
-    return np.stack(dxs[::-1], axis=1), total
+    return _backward_over_time(gru_step_backward, dhs, caches)
 
 
 # ------------------------------------------------------------------------------ simple RNN
@@ -283,24 +268,36 @@ def rnn_forward(
     x: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """:func:`rnn_step_forward` over ``x`` ``(B, T, X)``: ``hs`` ``(B, T, H)`` and the caches."""
-    batch, steps, _ = x.shape
-    h = np.zeros((batch, params["U"].shape[0]), dtype=x.dtype) if h0 is None else h0
-    hs, caches = [], []
-    for t in range(steps):
-        h, cache = rnn_step_forward(x[:, t], h, params)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), caches
+    return _forward_over_time(rnn_step_forward, x, params, h0)
 
 
 def rnn_backward(
     dhs: np.ndarray, caches: list[dict[str, np.ndarray]]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """BPTT over :func:`rnn_forward`: ``dx`` ``(B, T, X)`` and summed grads with ``"h0"``."""
+    return _backward_over_time(rnn_step_backward, dhs, caches)
+
+
+# --------------------------------------------- the time loops of the cells with one state (GRU, RNN)
+def _forward_over_time(step_forward, x, params, h0):
+    """Run ``step_forward(x_t, h_prev, params) -> (h_t, cache)`` for t = 1..T (as lstm_forward)."""
+    batch, steps, _ = x.shape
+    h = np.zeros((batch, params["U"].shape[0]), dtype=x.dtype) if h0 is None else h0
+    hs, caches = [], []
+    for t in range(steps):
+        h, cache = step_forward(x[:, t], h, params)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), caches
+
+
+def _backward_over_time(step_backward, dhs, caches):
+    """Run ``step_backward(dh_t, cache) -> (dx_t, dh_prev, grads)`` for t = T..1, summing the
+    parameter gradients (as lstm_backward)."""
     dh_next = np.zeros_like(dhs[:, 0])
     dxs, total = [], {}
     for t in reversed(range(dhs.shape[1])):
-        dx_t, dh_next, grads = rnn_step_backward(dhs[:, t] + dh_next, caches[t])
+        dx_t, dh_next, grads = step_backward(dhs[:, t] + dh_next, caches[t])
         dxs.append(dx_t)
         for name, grad in grads.items():
             total[name] = total.get(name, 0) + grad
