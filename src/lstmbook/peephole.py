@@ -32,8 +32,7 @@ import keras
 from keras import ops
 
 from ._checks import positive_int
-
-OUTPUT_PEEPHOLES = ("current", "previous")
+from .scratch.reference import OUTPUT_PEEPHOLES
 
 
 class _UnitForgetBias(keras.initializers.Initializer):

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from .._checks import positive_int
+from ..scratch.reference import OUTPUT_PEEPHOLES
 from .style import PALETTE
 
 CELL_SYMBOLS: dict[str, str] = {
@@ -51,7 +52,6 @@ HIGHLIGHTS: tuple[str | None, ...] = (
 )
 """Accepted values of ``highlight`` in :func:`draw_lstm_cell`."""
 
-OUTPUT_PEEPHOLES: tuple[str, ...] = ("current", "previous")
 """Which cell state the output-gate peephole reads: ``c_t`` (Gers et al. 2002) or ``c_{t-1}``
 (the source article's equation), as in ``lstmbook.scratch.LSTM(output_peephole=...)``."""
 

@@ -46,9 +46,9 @@ from . import _checks
 from ._buffers import recycled
 from ._params import HasParams
 from .init import glorot_uniform, orthogonal
+from .reference import OUTPUT_PEEPHOLES
 
 GATE_NAMES = ("i", "f", "g", "o")
-OUTPUT_PEEPHOLES = ("current", "previous")
 
 
 @dataclass

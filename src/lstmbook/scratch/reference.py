@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+# What the output gate may read: c_t (Gers et al. 2002) or c_{t-1} (the source article); the one
+# definition in the package.
 OUTPUT_PEEPHOLES = ("current", "previous")
 
 
