@@ -33,30 +33,18 @@ float64 layer for results exact to rounding.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from .data import adding_problem
 from .scratch import GRU, LSTM, Adam, Dense, Sequential, SimpleRNN
 from .scratch.init import orthogonal
+from .scratch.threads import one_blas_thread
 
 JACOBIAN_METHODS = ("product", "backward")
 """How :func:`hidden_state_jacobian_norms` computes the Jacobians."""
 
 WRT_CHOICES = ("state", "h", "c")
 """With respect to what ``dh_T/d.`` is taken: the whole state, ``h_t`` only or ``c_t`` only (LSTM)."""
-
-
-def _one_blas_thread():
-    """One BLAS thread while training: for matrices this small, threads only cost (and on a
-    shared machine they cost a lot). A no-op without ``threadpoolctl`` (it comes with
-    scikit-learn)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_layer(layer: object) -> None:
@@ -289,7 +277,7 @@ def hidden_state_jacobian_norms(
     _check_options(layer, wrt, of)
     if method == "backward" and of != "h":
         raise ValueError("method='backward' seeds the gradient on h_T only; use of='h'")
-    with _one_blas_thread():
+    with one_blas_thread():
         if method == "product":
             jac = hidden_state_jacobians(layer, x, state, wrt=wrt, of=of)
         else:
@@ -525,7 +513,7 @@ def fit_adding_problem(
         optimizer=Adam(learning_rate),
         clip_norm=clip_norm,
     )
-    with _one_blas_thread():
+    with one_blas_thread():
         history = model.fit(
             x,
             y,

@@ -30,7 +30,6 @@ with one BLAS thread when ``threadpoolctl`` is installed (it comes with scikit-l
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import pandas as pd
 
 from lstmbook.data import adding_problem
 from lstmbook.scratch import GRU, LSTM, SGD, Adam, Dense, Optimizer, Sequential, SimpleRNN
+from lstmbook.scratch.threads import one_blas_thread
 
 from ._checks import positive_int as _positive_int
 
@@ -169,17 +169,6 @@ def adding_validation(
     return adding_problem(n, T, seed=int(seed_base) + _positive_int("T", T))
 
 
-@contextlib.contextmanager
-def _one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 @dataclass
 class StreamRun:
     """What :func:`train_on_stream` returns.
@@ -257,7 +246,7 @@ def train_on_stream(
             return stop_at_target
         return False
 
-    with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         if evaluate(0):
             return run
         for step in range(1, steps + 1):

@@ -39,7 +39,6 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,6 +51,7 @@ import pandas as pd
 from . import scratch
 from ._checks import positive_int as _positive_int
 from .peephole import PeepholeLSTMCell
+from .scratch.threads import one_blas_thread
 
 KINDS = ("lstm", "gru", "rnn", "peephole-current", "peephole-previous")
 """The recurrent layers the factories know, by name."""
@@ -347,20 +347,6 @@ def build_scratch_regressor(
     return _scratch_model(
         kind, units, n_features, n_outputs, "mse", seed, optimizer, learning_rate, clip_norm
     )
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager:
-    """A context in which NumPy's BLAS uses one thread (a no-op without ``threadpoolctl``).
-
-    The from-scratch layers multiply small matrices once per time step; at these sizes extra
-    BLAS threads only wait for each other, and on a busy machine they multiply the CPU time
-    several times over. :func:`train_and_evaluate` trains scratch models inside it.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _EpochTimer(keras.callbacks.Callback):
