@@ -102,7 +102,7 @@ def source_lines(obj: object, *, start_at: str | None = None, end_at: str | None
     """The source of a function, class or method, dedented, optionally cut to a passage.
 
     Args:
-        obj: anything :func:`inspect.getsource` accepts (``LSTM.forward``, a module, ...).
+        obj: anything ``inspect.getsource`` accepts (``LSTM.forward``, a module, ...).
         start_at: if given, the passage starts at the first line containing this text.
         end_at: if given, it ends at the first line at or after the start containing this text.
 
