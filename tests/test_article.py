@@ -36,6 +36,7 @@ def test_article_model_has_three_lstm_layers_and_its_data_shapes():
     assert model.output_shape == (None, 10)
 
 
+@pytest.mark.slow
 def test_random_labels_stay_at_chance_on_held_out_data():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -50,6 +51,7 @@ def test_random_labels_stay_at_chance_on_held_out_data():
     assert train_acc > held_out_acc  # what it learned is the noise of the training set
 
 
+@pytest.mark.slow
 def test_corrected_classifier_learns_the_signal():
     keras.utils.set_random_seed(0)
     x, y = make_classification_data(1000, sequence_length=40, n_classes=4, seed=0)
@@ -59,6 +61,7 @@ def test_corrected_classifier_learns_the_signal():
     assert held_out_acc > 0.6, held_out_acc  # chance: 0.25
 
 
+@pytest.mark.slow
 def test_corrected_regressor_beats_the_mean_baseline():
     keras.utils.set_random_seed(0)
     x, y = make_regression_data(600, sequence_length=50, window=5, seed=1)

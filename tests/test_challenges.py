@@ -224,6 +224,7 @@ def test_holdout_metrics_agree_with_keras_evaluate():
     assert scores["test_loss"] == pytest.approx(reference2["loss"], rel=1e-5)
 
 
+@pytest.mark.slow
 def test_holdout_metrics_feed_history_and_early_stopping():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((16, 4, 3)).astype(np.float32)

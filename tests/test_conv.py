@@ -111,6 +111,7 @@ def test_models_shapes_and_lengths():
     assert hybrid.get_layer("lstm").input.shape[1] == 5  # 40 -> 10 (stride) -> 5 (pool)
 
 
+@pytest.mark.slow
 def test_models_train_on_a_tiny_task():
     from lstmbook.data import first_symbol_task
 

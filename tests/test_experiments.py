@@ -98,6 +98,7 @@ def test_factories_build_compiled_models_of_the_right_shapes():
     assert reg.count_params() == lstm_param_count(3, 6, peepholes=True) + 6 * 2 + 2
 
 
+@pytest.mark.slow
 def test_a_learnable_tiny_task_beats_chance():
     build = functools.partial(
         build_recurrent_classifier, "lstm", 8, n_features=2, n_classes=2, learning_rate=0.05
@@ -112,6 +113,7 @@ def test_a_learnable_tiny_task_beats_chance():
     assert result.n_params == lstm_param_count(2, 8) + 8 * 2 + 2
 
 
+@pytest.mark.slow
 def test_compare_over_seeds_table_shape_and_statistics():
     builders = {
         kind: functools.partial(build_recurrent_classifier, kind, 3, n_features=2, n_classes=2)
@@ -141,6 +143,7 @@ def test_summarize_runs_with_one_seed_gives_nan_std_and_checks_columns():
         summarize_runs(runs, metrics=["accuracy"])
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_whether_fresh_or_reused():
     # In a fresh process with setup_notebook's op determinism, as in the chapters. A
     # SeededTrainer reuses its traced model; each run must equal a fresh train_and_evaluate.

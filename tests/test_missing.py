@@ -215,6 +215,7 @@ def test_strategy_inputs_shapes_and_masking_flag():
         missing.strategy_inputs(x, "mean")
 
 
+@pytest.mark.slow
 def test_forecast_with_gaps_table_and_a_learnable_series():
     t = np.arange(400)
     series = np.sin(2 * np.pi * t / 20) + 0.01 * t
@@ -235,6 +236,7 @@ def test_forecast_with_gaps_table_and_a_learnable_series():
     np.testing.assert_allclose(again["rmse"], runs["rmse"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_forecast_with_gaps_fit_seed_moves_the_batch_order():
     t = np.arange(200)
     series = np.sin(2 * np.pi * t / 20) + 0.01 * t

@@ -17,10 +17,12 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 FIXTURES = Path(__file__).parent / "nbval_fixtures"
 ROOT = Path(__file__).resolve().parents[1]
 THIS_RUN_TAG = "nbval-ignore-output"
+pytestmark = pytest.mark.slow  # each test runs nbval in a fresh process
 
 
 def _run_nbval(notebook: Path) -> subprocess.CompletedProcess:

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def _run_process(code: str) -> subprocess.CompletedProcess:
     # Without the test suite's TF_CPP_MIN_LOG_LEVEL: setup_notebook alone must keep stderr quiet.
@@ -35,16 +37,19 @@ TRAIN_A_LITTLE = """
 """
 
 
+@pytest.mark.slow
 def test_same_seed_same_keras_weights():
     assert _run(TRAIN_A_LITTLE) == _run(TRAIN_A_LITTLE)
 
 
+@pytest.mark.slow
 def test_stderr_stays_quiet_through_import_and_training():
     """TensorFlow's C++ start-up and runtime logs would land in a notebook's stored outputs."""
     result = _run_process(TRAIN_A_LITTLE)
     assert result.stderr == "", result.stderr
 
 
+@pytest.mark.slow
 def test_logical_cpus():
     code = """
         from lstmbook.notebook import setup_notebook

@@ -113,6 +113,7 @@ def test_save_and_load_give_identical_predictions(tmp_path):
     np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
 
 
+@pytest.mark.slow
 def test_fit_reduces_the_loss():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(5)

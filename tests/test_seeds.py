@@ -58,6 +58,7 @@ def _first_weight_sum(offset: str) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_setup_notebook_honours_the_offset():
     assert _first_weight_sum("0") == _first_weight_sum("")
     assert _first_weight_sum("1") != _first_weight_sum("0")

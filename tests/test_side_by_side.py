@@ -77,6 +77,7 @@ def test_a_masked_model_is_masking_plus_lstm():
     np.testing.assert_allclose(out[:, 0], np.asarray(plain(flagged)), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_training_side_by_side_equals_training_alone():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(64, 6, 1)).astype(np.float32)
@@ -160,6 +161,7 @@ def test_config_round_trip():
     assert (clone.n_models, clone.units, clone.seeds, clone.masked) == (2, 3, [4, 5], [False, True])
 
 
+@pytest.mark.slow
 def test_fit_side_by_side_is_seeded_and_predict_matches_the_model():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(40, 5, 2)).astype(np.float32)
@@ -209,6 +211,7 @@ def test_classifier_loss_is_the_sum_of_the_models_cross_entropies():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_side_by_side_classifier_learns_a_trivial_task():
     rng = np.random.default_rng(6)
     labels = rng.integers(0, 3, size=300)
