@@ -25,7 +25,7 @@ gradient norm behaves on the way (exploding gradients). The loop lives here once
 Every run is a function of its seeds (``numpy.random.default_rng``), so it is repeatable bit
 for bit on the same machine. The NumPy layers spend most of their time in Python overhead per
 time step at these sizes, where two BLAS threads only get in each other's way, so the loop runs
-with one BLAS thread when ``threadpoolctl`` is installed (it comes with scikit-learn).
+with one BLAS thread (``lstmbook.scratch.threads.one_blas_thread``).
 """
 
 from __future__ import annotations
