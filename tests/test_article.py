@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstmbook.article import (
+from lstmbook.chapters.article import (
     build_lstm_model,
     build_sequence_classifier,
     build_sequence_regressor,

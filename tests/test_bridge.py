@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lstmbook.bridge import (
+from lstmbook.keras_side.bridge import (
     copy_from_keras,
     copy_to_keras,
     from_keras,
@@ -14,8 +14,8 @@ from lstmbook.bridge import (
     to_keras,
     to_keras_layer,
 )
-from lstmbook.params import gru_param_count, lstm_param_count, simple_rnn_param_count
 from lstmbook.scratch import GRU, LSTM, Dense, Sequential, SimpleRNN
+from lstmbook.scratch.params import gru_param_count, lstm_param_count, simple_rnn_param_count
 
 KINDS = ["lstm", "peephole-current", "peephole-previous", "gru", "rnn"]
 
@@ -223,7 +223,7 @@ def test_copy_into_a_differently_configured_keras_layer_is_refused():
 
 
 def test_the_articles_softmax_head_is_refused():
-    from lstmbook.article import build_lstm_model
+    from lstmbook.chapters.article import build_lstm_model
 
     with pytest.raises(ValueError, match="softmax belongs in the loss"):
         from_keras(build_lstm_model((5, 2), 3, 4))

@@ -1,5 +1,5 @@
-"""lstmbook.challenges: the training loop on fresh batches, the adding-problem sweep, the gradient
-probes, the held-out-metrics callback and label flipping."""
+"""lstmbook.chapters.challenges: the training loop on fresh batches, the adding-problem sweep,
+the gradient probes, the held-out-metrics callback and label flipping."""
 
 import math
 import os
@@ -11,17 +11,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 keras = pytest.importorskip("keras")
 
-from lstmbook.challenges import (  # noqa: E402
+from lstmbook.chapters.challenges import (  # noqa: E402
     HoldoutMetrics,
     adding_length_sweep,
     adding_validation,
-    build_scratch_regressor,
     flip_labels,
     input_sensitivity,
     marker_gradients,
     train_on_stream,
 )
 from lstmbook.data import adding_problem  # noqa: E402
+from lstmbook.keras_side.models import build_scratch_regressor  # noqa: E402
 from lstmbook.scratch import GRU, LSTM, SGD, SimpleRNN  # noqa: E402
 
 
@@ -40,10 +40,10 @@ def test_build_scratch_regressor(kind, cls):
 
 
 def test_forget_bias_sets_only_the_forget_block():
-    model = build_scratch_regressor("lstm", 3, forget_bias=2.5)
+    model = build_scratch_regressor("lstm", 3, n_features=2, forget_bias=2.5)
     b = model.recurrent[0].params["b"]
     np.testing.assert_array_equal(b, [0, 0, 0, 2.5, 2.5, 2.5, 0, 0, 0, 0, 0, 0])
-    default = build_scratch_regressor("lstm", 3).recurrent[0].params["b"]
+    default = build_scratch_regressor("lstm", 3, n_features=2).recurrent[0].params["b"]
     np.testing.assert_array_equal(default[3:6], 1.0)
 
 
@@ -51,13 +51,13 @@ def test_forget_bias_sets_only_the_forget_block():
     ("kwargs", "message"),
     [
         ({"kind": "cnn"}, "kind"),
-        ({"kind": "gru", "forget_bias": 1.0}, "LSTM only"),
+        ({"kind": "gru", "forget_bias": 1.0}, "LSTM kinds only"),
         ({"kind": "lstm", "optimizer": "lbfgs"}, "optimizer"),
         ({"kind": "lstm", "units": 0}, "units"),
     ],
 )
 def test_build_rejects(kwargs, message):
-    kwargs = {"units": 4, **kwargs}
+    kwargs = {"units": 4, "n_features": 2, **kwargs}
     with pytest.raises(ValueError, match=message):
         build_scratch_regressor(**kwargs)
 
@@ -66,7 +66,7 @@ def test_train_on_stream_is_repeatable_and_records_every_step():
     validation = adding_problem(16, 6, seed=1)
     runs = [
         train_on_stream(
-            build_scratch_regressor("lstm", 4, seed=0),
+            build_scratch_regressor("lstm", 4, n_features=2, seed=0),
             _sample(6),
             validation,
             steps=7,
@@ -84,7 +84,7 @@ def test_train_on_stream_is_repeatable_and_records_every_step():
 
 def test_train_on_stream_stops_at_target():
     validation = adding_problem(16, 4, seed=1)
-    model = build_scratch_regressor("lstm", 4, seed=0)
+    model = build_scratch_regressor("lstm", 4, n_features=2, seed=0)
     run = train_on_stream(
         model, _sample(4), validation, steps=50, eval_every=5, target=10.0, stop_at_target=True
     )
@@ -96,7 +96,9 @@ def test_train_on_stream_stops_at_target():
 @pytest.mark.parametrize("clip", [None, 1.0])
 def test_train_on_stream_flags_divergence(clip):
     validation = adding_problem(8, 5, seed=1)
-    model = build_scratch_regressor("rnn", 8, seed=0, optimizer=SGD(1e6), clip_norm=clip)
+    model = build_scratch_regressor(
+        "rnn", 8, n_features=2, seed=0, optimizer=SGD(1e6), clip_norm=clip
+    )
     model.recurrent[0].params["U"] *= 50.0
     run = train_on_stream(model, _sample(5), validation, steps=200, eval_every=10)
     if clip is None:
@@ -107,7 +109,13 @@ def test_train_on_stream_flags_divergence(clip):
 
 def test_adding_length_sweep_rows_and_models():
     table, models = adding_length_sweep(
-        ["rnn", "lstm"], [4, 6], seeds=(0, 1), units=3, steps=4, n_val=8, eval_every=2,
+        ["rnn", "lstm"],
+        [4, 6],
+        seeds=(0, 1),
+        units=3,
+        steps=4,
+        n_val=8,
+        eval_every=2,
         return_models=True,
     )
     assert len(table) == 8 and set(table.columns) >= {"kind", "T", "seed", "val_mse", "steps"}
@@ -165,13 +173,17 @@ def test_input_sensitivity_matches_finite_differences():
 
 def test_input_sensitivity_grows_with_the_forget_bias():
     x, _ = adding_problem(8, 30, seed=0)
-    weak = input_sensitivity(build_scratch_regressor("lstm", 8, forget_bias=0.0).recurrent[0], x)
-    strong = input_sensitivity(build_scratch_regressor("lstm", 8, forget_bias=2.0).recurrent[0], x)
+    weak = input_sensitivity(
+        build_scratch_regressor("lstm", 8, n_features=2, forget_bias=0.0).recurrent[0], x
+    )
+    strong = input_sensitivity(
+        build_scratch_regressor("lstm", 8, n_features=2, forget_bias=2.0).recurrent[0], x
+    )
     assert strong[0] > 100 * weak[0]
 
 
 def test_marker_gradients_match_finite_differences():
-    model = build_scratch_regressor("gru", 5, seed=3)
+    model = build_scratch_regressor("gru", 5, n_features=2, seed=3)
     for layer in model.layers:  # float64 for a clean finite difference
         for name in layer.params:
             layer.params[name] = layer.params[name].astype(np.float64)
@@ -190,11 +202,13 @@ def test_marker_gradients_match_finite_differences():
 
 
 def test_marker_gradients_rejects():
-    model = build_scratch_regressor("lstm", 4)
+    model = build_scratch_regressor("lstm", 4, n_features=2)
     with pytest.raises(ValueError, match="two markers"):
         marker_gradients(model, np.zeros((2, 6, 2), dtype=np.float32))
     with pytest.raises(ValueError, match="one output"):
-        marker_gradients(build_scratch_regressor("lstm", 4, output_size=2), np.zeros((1, 4, 2)))
+        marker_gradients(
+            build_scratch_regressor("lstm", 4, n_features=2, n_outputs=2), np.zeros((1, 4, 2))
+        )
 
 
 def _tiny_classifier():
@@ -232,7 +246,11 @@ def test_holdout_metrics_feed_history_and_early_stopping():
     model = _tiny_classifier()
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
     history = model.fit(
-        x, y, epochs=30, batch_size=8, verbose=0,
+        x,
+        y,
+        epochs=30,
+        batch_size=8,
+        verbose=0,
         callbacks=[HoldoutMetrics({"val": (x[::-1], (y[::-1] + 1) % 3)}), stop],
     )
     assert "val_loss" in history.history and "val_accuracy" in history.history
@@ -262,7 +280,10 @@ def test_flip_labels():
     again, _ = flip_labels(y, 0.3, 10, seed=2)
     np.testing.assert_array_equal(noisy, again)
     np.testing.assert_array_equal(y, np.arange(100) % 10)  # input untouched
-    for bad, message in [((y, 1.5, 10), "fraction"), ((y, 0.1, 5), "labels"),
-                         ((y.astype(float), 0.1, 10), "integer")]:
+    for bad, message in [
+        ((y, 1.5, 10), "fraction"),
+        ((y, 0.1, 5), "labels"),
+        ((y.astype(float), 0.1, 10), "integer"),
+    ]:
         with pytest.raises(ValueError, match=message):
             flip_labels(*bad)

@@ -1,10 +1,10 @@
-"""lstmbook.conv: receptive fields (closed form vs layer configs vs perturbation), lengths, counts, models."""
+"""lstmbook.chapters.conv: receptive fields (closed form vs layer configs vs perturbation), lengths, counts, models."""
 
 import keras
 import numpy as np
 import pytest
 
-from lstmbook.conv import (
+from lstmbook.chapters.conv import (
     build_cnn_classifier,
     build_conv_lstm_classifier,
     cnn_classifier_param_count,

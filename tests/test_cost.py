@@ -1,4 +1,4 @@
-"""lstmbook.cost: the closed-form FLOP count agrees with the weight shapes and with TensorFlow's
+"""lstmbook.chapters.cost: the closed-form FLOP count agrees with the weight shapes and with TensorFlow's
 profiler; the timing helpers and the slope fit behave."""
 
 import os
@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from lstmbook.cost import (  # noqa: E402
+from lstmbook.chapters.cost import (  # noqa: E402
     flops_from_weight_shapes,
     loglog_slope,
     lstm_flops_breakdown,

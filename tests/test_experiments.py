@@ -1,4 +1,4 @@
-"""lstmbook.experiments: model factories by name, seeded runs, mean and std over seeds."""
+"""lstmbook.chapters.experiments: model factories by name, seeded runs, mean and std over seeds."""
 
 import functools
 import subprocess
@@ -10,27 +10,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmbook.data import adding_problem, first_symbol_task
-from lstmbook.experiments import (
-    KINDS,
+from lstmbook.chapters.experiments import (
     RunResult,
     SeededTrainer,
+    compare_over_seeds,
+    mean_std_table,
+    summarize_runs,
+)
+from lstmbook.data import adding_problem, first_symbol_task
+from lstmbook.keras_side.models import (
+    KINDS,
     build_recurrent_classifier,
     build_recurrent_regressor,
     build_scratch_classifier,
     build_scratch_regressor,
-    compare_over_seeds,
     make_optimizer,
     make_scratch_optimizer,
-    mean_std_table,
     recurrent_layer,
     scratch_recurrent_layer,
-    summarize_runs,
-    train_and_evaluate,
 )
-from lstmbook.params import gru_param_count, lstm_param_count, simple_rnn_param_count
-from lstmbook.peephole import PeepholeLSTMCell
+from lstmbook.keras_side.peephole import PeepholeLSTMCell
 from lstmbook.scratch import SGD, Sequential
+from lstmbook.scratch.params import gru_param_count, lstm_param_count, simple_rnn_param_count
 
 EXPECTED_COUNTS = {
     "lstm": lambda x, h: lstm_param_count(x, h),
@@ -73,7 +74,7 @@ def test_bad_arguments_raise_value_errors():
     with pytest.raises(ValueError, match="optimizer must be one of"):
         make_optimizer("adagrad")
     with pytest.raises(ValueError, match="data must be a 4-tuple"):
-        train_and_evaluate(lambda: None, (1, 2))
+        SeededTrainer(lambda: None).run((1, 2))
     with pytest.raises(ValueError, match="build must be a function"):
         SeededTrainer("lstm")
 
@@ -84,7 +85,7 @@ def test_build_must_return_a_compiled_model():
         return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
 
     with pytest.raises(ValueError, match="compiled"):
-        train_and_evaluate(uncompiled, _tiny_data(), epochs=1)
+        SeededTrainer(uncompiled).run(_tiny_data(), epochs=1)
 
 
 def test_factories_build_compiled_models_of_the_right_shapes():
@@ -103,7 +104,7 @@ def test_a_learnable_tiny_task_beats_chance():
     build = functools.partial(
         build_recurrent_classifier, "lstm", 8, n_features=2, n_classes=2, learning_rate=0.05
     )
-    result = train_and_evaluate(build, _tiny_data(), seed=0, epochs=8, batch_size=32)
+    result = SeededTrainer(build).run(_tiny_data(), seed=0, epochs=8, batch_size=32)
     assert isinstance(result, RunResult)
     assert result.metrics["accuracy"] > 0.9  # chance is 0.5
     assert (
@@ -146,20 +147,21 @@ def test_summarize_runs_with_one_seed_gives_nan_std_and_checks_columns():
 @pytest.mark.slow
 def test_same_seed_same_numbers_whether_fresh_or_reused():
     # In a fresh process with setup_notebook's op determinism, as in the chapters. A
-    # SeededTrainer reuses its traced model; each run must equal a fresh train_and_evaluate.
+    # SeededTrainer reuses its traced model; each run must equal a run of a fresh trainer.
     code = """
         import functools
         from lstmbook.notebook import setup_notebook
         setup_notebook(seed=0)
         from lstmbook.data import adding_problem
-        from lstmbook.experiments import SeededTrainer, build_recurrent_regressor, train_and_evaluate
+        from lstmbook.chapters.experiments import SeededTrainer
+        from lstmbook.keras_side.models import build_recurrent_regressor
         x, y = adding_problem(64, 6, seed=0)
         xt, yt = adding_problem(32, 6, seed=1)
         data = (x, y, xt, yt)
         build = functools.partial(build_recurrent_regressor, "peephole-current", 4, n_features=2)
         trainer = SeededTrainer(build)
         runs = [trainer.run(data, seed=s, epochs=2, batch_size=16) for s in (0, 1, 0)]
-        runs.append(train_and_evaluate(build, data, seed=1, epochs=2, batch_size=16))
+        runs.append(SeededTrainer(build).run(data, seed=1, epochs=2, batch_size=16))
         for r in runs:
             print(repr(r.metrics["loss"]), repr(r.history["loss"]))
     """
@@ -204,16 +206,16 @@ def test_scratch_runs_are_seeded_and_beat_chance():
         build_scratch_classifier, "gru", 8, n_features=2, n_classes=2, learning_rate=0.05
     )
     data = _tiny_data()
-    first = train_and_evaluate(build, data, seed=3, epochs=8, batch_size=32)
-    again = train_and_evaluate(build, data, seed=3, epochs=8, batch_size=32)
-    other = train_and_evaluate(build, data, seed=4, epochs=8, batch_size=32)
+    first = SeededTrainer(build).run(data, seed=3, epochs=8, batch_size=32)
+    again = SeededTrainer(build).run(data, seed=3, epochs=8, batch_size=32)
+    other = SeededTrainer(build).run(data, seed=4, epochs=8, batch_size=32)
     assert first.metrics == again.metrics and first.history == again.history
     assert first.metrics != other.metrics
     assert first.metrics["accuracy"] > 0.9  # chance is 0.5
     assert len(first.history["loss"]) == 8 and len(first.history["grad_norm"]) == 8 * 3
     assert first.n_params == gru_param_count(2, 8) + 8 * 2 + 2
     with pytest.raises(ValueError, match="Keras models only"):
-        train_and_evaluate(build, data, epochs=1, callbacks=[keras.callbacks.History()])
+        SeededTrainer(build).run(data, epochs=1, callbacks=[keras.callbacks.History()])
 
 
 def test_compare_over_seeds_from_scratch():

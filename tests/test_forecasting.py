@@ -1,11 +1,10 @@
-"""Baselines, recursive forecasts and error metrics of lstmbook.forecasting."""
+"""Baselines, recursive forecasts and error metrics of lstmbook.chapters.forecasting."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from lstmbook.data import make_windows
-from lstmbook.forecasting import (
+from lstmbook.chapters.forecasting import (
     dominant_period,
     error_by_horizon,
     fit_keep_best,
@@ -16,6 +15,7 @@ from lstmbook.forecasting import (
     rmse,
     seasonal_naive_forecast,
 )
+from lstmbook.data import make_windows
 
 
 def test_persistence_repeats_the_last_value():

@@ -6,9 +6,9 @@ import keras
 import pytest
 import tensorflow as tf
 
-from lstmbook.article import build_sequence_classifier, build_sequence_regressor
-from lstmbook.gpu import cudnn_compatible
-from lstmbook.peephole import PeepholeLSTM
+from lstmbook.chapters.article import build_sequence_classifier, build_sequence_regressor
+from lstmbook.keras_side.cudnn import cudnn_compatible
+from lstmbook.keras_side.peephole import PeepholeLSTM
 
 
 def test_defaults_are_compatible():

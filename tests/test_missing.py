@@ -1,11 +1,11 @@
-"""lstmbook.missing: gaps, random removal, filling inside windows, indicators, masking helpers."""
+"""lstmbook.chapters.missing: gaps, random removal, filling inside windows, indicators, masking helpers."""
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 
-from lstmbook import missing
+from lstmbook.chapters import missing
 
 NAN = np.nan
 

@@ -7,7 +7,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
 
-from lstmbook.params import (  # noqa: E402
+from lstmbook.scratch.params import (  # noqa: E402
     dense_param_count,
     gru_param_count,
     lstm_param_count,

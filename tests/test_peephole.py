@@ -4,10 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from lstmbook.bridge import copy_to_keras, to_keras_layer
-from lstmbook.params import lstm_param_count
-from lstmbook.peephole import PeepholeLSTM, PeepholeLSTMCell
+from lstmbook.keras_side.bridge import copy_to_keras, to_keras_layer
+from lstmbook.keras_side.peephole import PeepholeLSTM, PeepholeLSTMCell
 from lstmbook.scratch import LSTM
+from lstmbook.scratch.params import lstm_param_count
 
 
 def _random_peephole_lstm(x_size, h_size, variant, seed, dtype=np.float32):

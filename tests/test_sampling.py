@@ -1,12 +1,11 @@
-"""Temperature sampling and seeded generation of lstmbook.sampling."""
+"""Temperature sampling and seeded generation of lstmbook.chapters.sampling."""
 
 import math
 
 import numpy as np
 import pytest
 
-from lstmbook.data import CharVocab
-from lstmbook.sampling import (
+from lstmbook.chapters.sampling import (
     bits_per_char,
     entropy,
     generate,
@@ -16,6 +15,7 @@ from lstmbook.sampling import (
     softmax_with_temperature,
     unigram_cross_entropy,
 )
+from lstmbook.data import CharVocab
 from lstmbook.scratch import LSTM, Dense, Sequential
 
 

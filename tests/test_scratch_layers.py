@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from lstmbook.params import (
+from lstmbook.scratch import GRU, LSTM, Dense, SimpleRNN
+from lstmbook.scratch.params import (
     dense_param_count,
     gru_param_count,
     lstm_param_count,
     simple_rnn_param_count,
 )
-from lstmbook.scratch import GRU, LSTM, Dense, SimpleRNN
 
 
 @pytest.mark.parametrize(("x", "h"), [(1, 1), (3, 5), (10, 128), (64, 7)])

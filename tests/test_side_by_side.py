@@ -1,10 +1,10 @@
-"""lstmbook.side_by_side: M stacked LSTMs are M independent keras.layers.LSTM models."""
+"""lstmbook.keras_side.side_by_side: M stacked LSTMs are M independent keras.layers.LSTM models."""
 
 import keras
 import numpy as np
 import pytest
 
-from lstmbook.side_by_side import (
+from lstmbook.keras_side.side_by_side import (
     KINDS,
     StackedDense,
     StackedLSTMCell,

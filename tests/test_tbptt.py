@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmbook.chapters.truncation import marked_recall_task, window_sweep
 from lstmbook.scratch import (
     GRU,
     LSTM,
@@ -15,14 +16,12 @@ from lstmbook.scratch import (
     mse_loss,
     numeric_gradient,
 )
-from lstmbook.tbptt import (
+from lstmbook.scratch.tbptt import (
     accuracy,
     fit_tbptt,
-    marked_recall_task,
     tbptt_train_step,
     truncated_loss_and_grads,
     window_slices,
-    window_sweep,
 )
 
 F64 = np.float64

@@ -1,4 +1,6 @@
-"""Training runs for the chapters on the challenges of LSTMs: long lags, hard training.
+"""Serves Part 5: trends/04 (long-term dependencies), trends/06 (hard to train), trends/07 (small, noisy data).
+
+Training runs for the chapters on the challenges of LSTMs: long lags, hard training.
 
 The experiments of Part 5 ("Challenges") all train a small from-scratch recurrent regressor
 (:mod:`lstmbook.scratch`) on freshly drawn batches of a synthetic task and watch a held-out
@@ -6,8 +8,8 @@ loss: how low it gets within a fixed budget of updates (the sweep over the addin
 length), after how many updates it first falls below a target (steps-to-solve), and how the
 gradient norm behaves on the way (exploding gradients). The loop lives here once:
 
-- :func:`build_scratch_regressor`: a one-layer ``"rnn"`` / ``"lstm"`` / ``"gru"`` model with a
-  linear head, with an optional forget-gate bias for the LSTM;
+- the models are :func:`lstmbook.keras_side.models.build_scratch_regressor`: one recurrent
+  layer and a linear head, with an optional forget-gate bias for the LSTM;
 - :func:`train_on_stream`: train on a stream of fresh batches, evaluate every few steps, stop
   (optionally) when a target is reached, record the gradient norm of every step;
 - :func:`input_sensitivity`: how strongly the last hidden state depends on the input of each
@@ -38,67 +40,12 @@ import keras
 import numpy as np
 import pandas as pd
 
+from lstmbook._checks import positive_int as _positive_int
 from lstmbook.data import adding_problem
-from lstmbook.scratch import GRU, LSTM, SGD, Adam, Dense, Optimizer, Sequential, SimpleRNN
+from lstmbook.keras_side.models import build_scratch_regressor
+from lstmbook.keras_side.registry import cell_kind
+from lstmbook.scratch import Sequential
 from lstmbook.scratch.threads import one_blas_thread
-
-from ._checks import positive_int as _positive_int
-
-KINDS = ("rnn", "lstm", "gru")
-"""The layer kinds :func:`build_scratch_regressor` knows: SimpleRNN (tanh), LSTM, GRU."""
-
-_LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-
-
-def build_scratch_regressor(
-    kind: str,
-    units: int,
-    input_size: int = 2,
-    output_size: int = 1,
-    *,
-    seed: int = 0,
-    optimizer: str | Optimizer = "adam",
-    learning_rate: float = 1e-2,
-    clip_norm: float | None = None,
-    forget_bias: float | None = None,
-) -> Sequential:
-    """A from-scratch sequence-to-one regressor: one recurrent layer, then a linear Dense head.
-
-    Args:
-        kind: ``"rnn"`` (:class:`~lstmbook.scratch.SimpleRNN`), ``"lstm"``
-            (:class:`~lstmbook.scratch.LSTM`) or ``"gru"`` (:class:`~lstmbook.scratch.GRU`).
-        units: ``H``.
-        input_size: ``X``, features per step of the input ``(batch, time, X)``.
-        output_size: size of the target ``(batch, output_size)``.
-        seed: the recurrent layer's weights come from ``seed``, the head's from ``seed + 1000``.
-        optimizer: ``"adam"``, ``"sgd"`` or an :class:`~lstmbook.scratch.Optimizer` instance
-            (used as is; ``learning_rate`` is then ignored).
-        learning_rate: for a named optimizer.
-        clip_norm: clip the global gradient norm of every step to this value (None: never).
-        forget_bias: LSTM only: set the forget-gate block of the bias to this value (the layer's
-            default is 1, as Keras's ``unit_forget_bias=True``); None keeps the default.
-
-    Returns:
-        A :class:`~lstmbook.scratch.Sequential` with the MSE loss.
-    """
-    if kind not in _LAYERS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    units = _positive_int("units", units)
-    if forget_bias is not None and kind != "lstm":
-        raise ValueError(f"forget_bias applies to an LSTM only, got kind={kind!r}")
-    layer = _LAYERS[kind](_positive_int("input_size", input_size), units, seed=seed)
-    if forget_bias is not None:
-        layer.params["b"][units : 2 * units] = float(forget_bias)
-    head = Dense(units, _positive_int("output_size", output_size), seed=seed + 1000)
-    if isinstance(optimizer, Optimizer):
-        opt = optimizer
-    elif optimizer == "adam":
-        opt = Adam(learning_rate)
-    elif optimizer == "sgd":
-        opt = SGD(learning_rate)
-    else:
-        raise ValueError(f"optimizer must be 'adam', 'sgd' or an Optimizer, got {optimizer!r}")
-    return Sequential([layer], head=head, loss="mse", optimizer=opt, clip_norm=clip_norm)
 
 
 def input_sensitivity(layer, x: np.ndarray) -> np.ndarray:
@@ -111,7 +58,7 @@ def input_sensitivity(layer, x: np.ndarray) -> np.ndarray:
     final state, i.e. the signal that would teach the network to use step ``t`` when the loss
     is read at the end. The lag of step ``t`` is ``T - 1 - t``. (For the Jacobian of ``h_T``
     with respect to the recurrent *state* at every lag, see
-    :func:`lstmbook.analysis.hidden_state_jacobian_norms`.)
+    :func:`lstmbook.scratch.probes.hidden_state_jacobian_norms`.)
 
     Args:
         layer: the recurrent layer, used as it is (its weights are not changed).
@@ -287,7 +234,7 @@ def adding_length_sweep(
     and is scored on a held-out set of ``n_val`` sequences drawn with seed ``10_000 + T``.
 
     Args:
-        kinds: names from :data:`KINDS`.
+        kinds: names from :data:`lstmbook.keras_side.registry.KINDS`.
         lengths: the sequence lengths ``T`` (each >= 2).
         seeds: one run per seed (weights from ``seed``, batches from ``seed``).
         units, steps, batch_size, learning_rate: of every run.
@@ -308,8 +255,7 @@ def adding_length_sweep(
     """
     kinds, lengths, seeds = list(kinds), [int(t) for t in lengths], [int(s) for s in seeds]
     for kind in kinds:
-        if kind not in _LAYERS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        cell_kind(kind)  # a clear error for an unknown kind, before any training
     if not (kinds and lengths and seeds):
         raise ValueError("kinds, lengths and seeds must each hold at least one value")
     rows, models = [], {}
@@ -322,7 +268,7 @@ def adding_length_sweep(
         for kind in kinds:
             for seed in seeds:
                 model = build_scratch_regressor(
-                    kind, units, 2, 1, seed=seed, learning_rate=learning_rate
+                    kind, units, n_features=2, seed=seed, learning_rate=learning_rate
                 )
                 run = train_on_stream(
                     model,

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lstmbook.peephole import PeepholeLSTMCell
+from lstmbook.keras_side.peephole import PeepholeLSTMCell
 from lstmbook.scratch import GRU, LSTM, Dense, Sequential, SimpleRNN
 
 _PEEPHOLE_ORDER = ("W", "U", "b", "p_i", "p_f", "p_o")

@@ -23,7 +23,7 @@ The peephole weights are diagonal: three vectors of length ``units``, so a peeph
 peephole cell computes exactly what a plain LSTM cell with the same other weights computes.
 
 No cuDNN: the fused GPU kernel implements only the plain LSTM equations, so this cell always runs
-the generic step-by-step loop (see :mod:`lstmbook.gpu`).
+the generic step-by-step loop (see :mod:`lstmbook.keras_side.cudnn`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from ._checks import positive_int
-from .scratch.reference import OUTPUT_PEEPHOLES
+from lstmbook._checks import positive_int
+from lstmbook.scratch.reference import OUTPUT_PEEPHOLES
 
 
 class _UnitForgetBias(keras.initializers.Initializer):

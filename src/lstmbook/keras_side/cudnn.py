@@ -28,12 +28,12 @@ path only when **all** of these hold (read from the installed Keras 3 source:
 
 A layer on the cuDNN path cannot be XLA-compiled, so Keras switches ``jit_compile`` off for it.
 
-The book's builders (:mod:`lstmbook.article`, :mod:`lstmbook.bridge`) use the defaults and the
+The book's builders (:mod:`lstmbook.chapters.article`, :mod:`lstmbook.keras_side.bridge`) use the defaults and the
 book's padded data is right-padded, so the same code that runs on a laptop's CPU takes the cuDNN
 path on a GPU. Conditions 1-7 are properties of the layer and are checked by
 :func:`cudnn_compatible`; 8 depends on the machine and 9 on the data.
 
-A custom cell such as :class:`lstmbook.peephole.PeepholeLSTMCell` can never use cuDNN: the fused
+A custom cell such as :class:`lstmbook.keras_side.peephole.PeepholeLSTMCell` can never use cuDNN: the fused
 kernel implements only the plain LSTM equations (no peephole terms), and ``keras.layers.RNN(cell)``
 has no cuDNN branch at all, so it always runs the generic loop, on a GPU too. The same holds for
 ``keras.layers.SimpleRNN``.

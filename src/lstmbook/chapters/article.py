@@ -29,7 +29,7 @@ Where this copy departs from the article, and why:
     ``return_sequences=True`` and a ``Dense`` applied at every step; mean squared error.
 
 Both builders use Keras's default LSTM arguments, so on a GPU they run on cuDNN
-(see :mod:`lstmbook.gpu`).
+(see :mod:`lstmbook.keras_side.cudnn`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ units, following the weight layout of Keras 3 (and of ``lstmbook.scratch``):
 
 from __future__ import annotations
 
-from ._checks import positive_int as _positive_int
+from lstmbook._checks import positive_int as _positive_int
 
 
 def lstm_param_count(input_size: int, units: int, peepholes: bool = False) -> int:

@@ -21,10 +21,7 @@ and its norm against the lag ``T - t`` shows whether errors vanish or explode on
 - :func:`per_step_factor`: the geometric mean factor by which a norm changes per step.
 
 Gate statistics. :func:`gate_fractions` (how many gate values are near 0, near 1 or in
-between) and :func:`marked_step_means` (a gate's mean at marked steps and elsewhere);
-:func:`lstm_forward_readable` recomputes a layer's forward pass with the gates altered (e.g.
-rounded to 0/1), and :func:`fit_adding_problem` trains the small model whose gates the chapters
-inspect.
+between) and :func:`marked_step_means` (a gate's mean at marked steps and elsewhere).
 
 Shapes follow :mod:`lstmbook.scratch`: inputs ``x: (batch, time, features)``, traces
 ``(batch, time, hidden)``. Jacobians are computed in float64 whatever the layer's dtype; use a
@@ -35,10 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import adding_problem
-from .scratch import GRU, LSTM, Adam, Dense, Sequential, SimpleRNN
-from .scratch.init import orthogonal
-from .scratch.threads import one_blas_thread
+from lstmbook.scratch import GRU, LSTM, SimpleRNN
+from lstmbook.scratch.init import orthogonal
+from lstmbook.scratch.threads import one_blas_thread
 
 JACOBIAN_METHODS = ("product", "backward")
 """How :func:`hidden_state_jacobian_norms` computes the Jacobians."""
@@ -85,7 +81,7 @@ def step_jacobians(layer: SimpleRNN | GRU | LSTM, cache: object) -> np.ndarray:
 
 
 def _rnn_step_jacobians(layer: SimpleRNN, cache: object) -> np.ndarray:
-    from .scratch import RNNCache
+    from lstmbook.scratch import RNNCache
 
     if not isinstance(cache, RNNCache):
         raise ValueError(
@@ -97,7 +93,7 @@ def _rnn_step_jacobians(layer: SimpleRNN, cache: object) -> np.ndarray:
 
 
 def _gru_step_jacobians(layer: GRU, cache: object) -> np.ndarray:
-    from .scratch import GRUCache
+    from lstmbook.scratch import GRUCache
 
     if not isinstance(cache, GRUCache):
         raise ValueError(f"cache must be the GRUCache of GRU.forward, got {type(cache).__name__}")
@@ -119,7 +115,7 @@ def _gru_step_jacobians(layer: GRU, cache: object) -> np.ndarray:
 
 
 def _lstm_step_jacobians(layer: LSTM, cache: object) -> np.ndarray:
-    from .scratch import LSTMCache
+    from lstmbook.scratch import LSTMCache
 
     if not isinstance(cache, LSTMCache):
         raise ValueError(f"cache must be the LSTMCache of LSTM.forward, got {type(cache).__name__}")
@@ -396,131 +392,3 @@ def marked_step_means(trace: object, marked: object) -> tuple[np.ndarray, np.nda
     if not marked.any() or marked.all():
         raise ValueError("marked must mark some steps but not all")
     return trace[marked].mean(axis=0), trace[~marked].mean(axis=0)
-
-
-def lstm_forward_readable(
-    layer: LSTM,
-    x: object,
-    state: object = None,
-    gate_transform: dict | None = None,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The LSTM forward pass written step by step like the equations, in float64.
-
-    It computes what :meth:`LSTM.forward <lstmbook.scratch.LSTM.forward>` computes (the tests
-    check that), without the speed tricks, and can alter the gates on the way: for example
-    ``gate_transform={"i": np.round, "f": np.round, "o": np.round}`` turns every gate into a
-    0/1 switch, the "binary gate" that the source article describes.
-
-    Args:
-        layer: a :class:`~lstmbook.scratch.LSTM` (peepholes allowed); its weights are used.
-        x: ``(batch, time, features)``.
-        state: optional ``(h0, c0)``, each ``(batch, hidden)``; zeros if omitted.
-        gate_transform: optional ``{"i" | "f" | "o" | "g": function}`` applied element-wise to
-            that gate's values right after its activation, before they are used.
-
-    Returns:
-        ``hs``: ``(batch, time, hidden)``, and a trace ``{"i", "f", "g", "o", "c", "h"}``, each
-        ``(batch, time, hidden)``, of the values actually used (after any transform).
-    """
-    if not isinstance(layer, LSTM):
-        raise ValueError(f"layer must be a lstmbook.scratch LSTM, got {type(layer).__name__}")
-    transform = dict(gate_transform or {})
-    unknown = sorted(set(transform) - {"i", "f", "g", "o"})
-    if unknown:
-        raise ValueError(f"gate_transform keys must be among 'i', 'f', 'g', 'o', got {unknown}")
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3 or x.shape[2] != layer.input_size:
-        raise ValueError(f"x must be (batch, time, {layer.input_size}), got shape {x.shape}")
-    batch, steps, _ = x.shape
-    hidden = layer.hidden_size
-    p = {name: value.astype(np.float64) for name, value in layer.params.items()}
-    zero = np.zeros(hidden)
-    p_i, p_f, p_o = (p.get(name, zero) for name in ("p_i", "p_f", "p_o"))
-    if state is None:
-        h, c = np.zeros((batch, hidden)), np.zeros((batch, hidden))
-    else:
-        h, c = (np.array(s, dtype=np.float64) for s in state)
-
-    def sigmoid(z: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def use(name: str, values: np.ndarray) -> np.ndarray:
-        return transform[name](values) if name in transform else values
-
-    trace = {name: np.empty((batch, steps, hidden)) for name in ("i", "f", "g", "o", "c", "h")}
-    for t in range(steps):
-        z = x[:, t] @ p["W"] + h @ p["U"] + p["b"]  # (batch, 4H): blocks i, f, g, o
-        z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)
-        i = use("i", sigmoid(z_i + p_i * c))  # input gate
-        f = use("f", sigmoid(z_f + p_f * c))  # forget gate
-        g = use("g", np.tanh(z_g))  # candidate
-        c_prev, c = c, f * c + i * g  # cell state
-        c_seen = c if layer.output_peephole == "current" else c_prev
-        o = use("o", sigmoid(z_o + p_o * c_seen))  # output gate
-        h = o * np.tanh(c)  # hidden state
-        for name, value in zip("ifgoch", (i, f, g, o, c, h), strict=True):
-            trace[name][:, t] = value
-    return trace["h"].copy(), trace
-
-
-RECURRENT_KINDS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
-"""Layer names accepted by :func:`fit_adding_problem`."""
-
-
-def fit_adding_problem(
-    kind: str = "lstm",
-    hidden: int = 8,
-    T: int = 40,
-    *,
-    n_train: int = 4000,
-    n_val: int = 1000,
-    epochs: int = 6,
-    learning_rate: float = 0.01,
-    batch_size: int = 32,
-    clip_norm: float | None = 1.0,
-    seed: int = 0,
-) -> tuple[Sequential, dict[str, list[float]], tuple[np.ndarray, np.ndarray]]:
-    """Train a one-layer scratch model on :func:`lstmbook.data.adding_problem`.
-
-    A recurrent layer of ``hidden`` units reads the two channels (value, marker); a
-    :class:`~lstmbook.scratch.Dense` head reads its last hidden state and predicts the sum of
-    the two marked values, trained with the mean squared error, Adam and gradient clipping.
-    Predicting the constant 1 scores ``1/6`` (``lstmbook.data.ADDING_PROBLEM_BASELINE_MSE``).
-
-    Args:
-        kind: ``"lstm"``, ``"gru"`` or ``"rnn"`` (:data:`RECURRENT_KINDS`).
-        hidden: units of the recurrent layer.
-        T: sequence length.
-        n_train, n_val: training and validation sequences (drawn with seeds ``seed`` and
-            ``seed + 1000``).
-        epochs, learning_rate, batch_size, clip_norm: the training schedule (Adam).
-        seed: seeds the data, the weights (``seed``, head ``seed + 1``) and the shuffling.
-
-    Returns:
-        ``(model, history, (x_val, y_val))``: the trained
-        :class:`~lstmbook.scratch.Sequential`, its history (``"loss"``, ``"val_loss"`` per
-        epoch, ``"grad_norm"`` per step) and the validation data, ``x_val: (n_val, T, 2)``,
-        ``y_val: (n_val, 1)``.
-    """
-    if kind not in RECURRENT_KINDS:
-        raise ValueError(f"kind must be one of {sorted(RECURRENT_KINDS)}, got {kind!r}")
-    x, y = adding_problem(n_train, T, seed=seed)
-    validation = adding_problem(n_val, T, seed=seed + 1000)
-    model = Sequential(
-        [RECURRENT_KINDS[kind](2, hidden, seed=seed)],
-        head=Dense(hidden, 1, seed=seed + 1),
-        loss="mse",
-        optimizer=Adam(learning_rate),
-        clip_norm=clip_norm,
-    )
-    with one_blas_thread():
-        history = model.fit(
-            x,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_data=validation,
-            seed=seed,
-            verbose=0,
-        )
-    return model, history, validation

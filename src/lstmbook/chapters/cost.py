@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ._checks import positive_int as _positive_int
+from lstmbook._checks import positive_int as _positive_int
 
 
 # --------------------------------------------------------------------------- counting

@@ -14,7 +14,7 @@ and strides from a Keras model's layers, and :func:`influence_support` measures 
 empirically, by perturbing one input step at a time and watching the last output step.
 
 Models (compiled Keras, integer labels, logits; the same compile settings as
-:func:`lstmbook.experiments.build_recurrent_classifier`):
+:func:`lstmbook.keras_side.models.build_recurrent_classifier`):
 
 - :func:`build_cnn_classifier`: a stack of ReLU ``Conv1D`` layers (optionally dilated and
   causal), read out by global max pooling over time (``readout="max"``) or by the last step
@@ -35,9 +35,9 @@ from collections.abc import Callable, Sequence
 import keras
 import numpy as np
 
-from ._checks import integer_at_least as check_int
-from .experiments import make_optimizer
-from .params import dense_param_count, lstm_param_count
+from lstmbook._checks import integer_at_least as check_int
+from lstmbook.keras_side.models import make_optimizer
+from lstmbook.scratch.params import dense_param_count, lstm_param_count
 
 PADDINGS = ("valid", "causal", "same")
 """Padding modes of ``keras.layers.Conv1D`` that the functions here accept."""
@@ -211,7 +211,7 @@ def build_cnn_classifier(
             input steps, ``R`` = :func:`receptive_field`); ``"max"``: global max pooling over
             all output steps (position-invariant: "does the pattern occur anywhere?").
         steps: the sequence length ``T``, or None for any length.
-        optimizer, learning_rate, clipnorm: see :func:`lstmbook.experiments.make_optimizer`.
+        optimizer, learning_rate, clipnorm: see :func:`lstmbook.keras_side.models.make_optimizer`.
 
     Returns:
         A model ``(batch, T, X) -> (batch, K)`` logits with
@@ -279,7 +279,7 @@ def build_conv_lstm_classifier(
         pool_size: ``p``, max pooling after the conv (1: none).
         units: ``H``, the LSTM's units.
         steps: ``T``, or None for any length.
-        optimizer, learning_rate, clipnorm: see :func:`lstmbook.experiments.make_optimizer`.
+        optimizer, learning_rate, clipnorm: see :func:`lstmbook.keras_side.models.make_optimizer`.
 
     Returns:
         A model ``(batch, T, X) -> (batch, K)`` logits with the same loss and metric as

@@ -1,23 +1,21 @@
-"""Gradient-flow probes and gate statistics: exact Jacobians, checked three independent ways."""
+"""lstmbook.scratch.probes: gradient-flow probes and gate statistics: exact Jacobians, checked three independent ways."""
 
 import numpy as np
 import pytest
 
-from lstmbook.analysis import (
+from lstmbook.scratch import GRU, LSTM, SimpleRNN
+from lstmbook.scratch.probes import (
     _jacobians_by_backward,
-    fit_adding_problem,
     gate_fractions,
     hidden_state_jacobian_norms,
     hidden_state_jacobians,
     largest_singular_value,
-    lstm_forward_readable,
     marked_step_means,
     per_step_factor,
     set_recurrent_scale,
     spectral_radius,
     step_jacobians,
 )
-from lstmbook.scratch import GRU, LSTM, SimpleRNN
 
 F64 = np.float64
 X, H, B, T = 2, 3, 2, 6
@@ -181,29 +179,6 @@ def test_gate_fractions_and_marked_means():
         marked_step_means(trace, np.zeros((1, 6)))
 
 
-@pytest.mark.parametrize("name", ["lstm", "peephole-current", "peephole-previous"])
-def test_readable_forward_equals_the_fast_layer(name):
-    layer, x = LAYERS[name], _x(seed=5)
-    state = _state(layer)
-    hs, trace = lstm_forward_readable(layer, x, state)
-    fast, cache = layer.forward(x, state=state)
-    np.testing.assert_allclose(hs, fast, rtol=1e-12, atol=1e-14)
-    for key, value in cache.trace().items():
-        np.testing.assert_allclose(trace[key], value, rtol=1e-12, atol=1e-14)
-
-
-def test_readable_forward_can_make_the_gates_binary():
-    layer = LAYERS["lstm"]
-    binary = {name: np.round for name in "ifo"}
-    _, trace = lstm_forward_readable(layer, _x(), gate_transform=binary)
-    for name in "ifo":
-        assert set(np.unique(trace[name])) <= {0.0, 1.0}
-    with pytest.raises(ValueError, match="gate_transform keys"):
-        lstm_forward_readable(layer, _x(), gate_transform={"z": np.round})
-    with pytest.raises(ValueError, match="must be a lstmbook.scratch LSTM"):
-        lstm_forward_readable(LAYERS["gru"], _x())
-
-
 def test_bad_arguments_raise():
     rnn, x = LAYERS["rnn"], _x()
     with pytest.raises(ValueError, match="only an LSTM has a cell state"):
@@ -220,19 +195,3 @@ def test_bad_arguments_raise():
         set_recurrent_scale(LAYERS["lstm"], 1.0)
     with pytest.raises(ValueError, match="cache must be"):
         step_jacobians(LAYERS["lstm"], rnn.forward(x)[1])
-
-
-def test_fit_adding_problem_is_seeded_and_returns_the_validation_data():
-    runs = [
-        fit_adding_problem("lstm", hidden=3, T=6, n_train=64, n_val=16, epochs=2, seed=4)
-        for _ in range(2)
-    ]
-    (model, history, (x_val, y_val)), (_, again, _) = runs
-    assert history["val_loss"] == again["val_loss"]
-    assert len(history["loss"]) == len(history["val_loss"]) == 2
-    assert x_val.shape == (16, 6, 2) and y_val.shape == (16, 1)
-    assert model.evaluate(x_val, y_val) == pytest.approx(history["val_loss"][-1])
-    rnn, _, _ = fit_adding_problem("rnn", hidden=2, T=4, n_train=8, n_val=4, epochs=1)
-    assert isinstance(rnn.recurrent[0], SimpleRNN)
-    with pytest.raises(ValueError, match="kind must be one of"):
-        fit_adding_problem("transformer")

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ._checks import positive_int
+from lstmbook._checks import positive_int
 
 
 def _features_per_model(total: int | None, n_models: int) -> int:

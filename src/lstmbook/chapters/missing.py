@@ -290,7 +290,7 @@ def strategy_inputs(x: Any, strategy: str, mask_value: float = -99.0) -> np.ndar
     - ``"indicators"``: :func:`add_missing_indicators` (values, observed flag, time since);
     - ``"masking"``: the values filled with ``mask_value`` (:func:`fill_for_masking`) plus, as
       the last column, the step flag (1 = observed) that
-      :class:`lstmbook.side_by_side.StackedLSTMCell` reads for a model with ``masked=True``.
+      :class:`lstmbook.keras_side.side_by_side.StackedLSTMCell` reads for a model with ``masked=True``.
       For ``keras.layers.Masking(mask_value)`` in front of a ``keras.layers.LSTM`` feed the
       values only (``[..., :-1]``): Masking computes the same flag from them.
 
@@ -336,7 +336,7 @@ def forecast_with_gaps(
     mean of its observed values (:func:`center_windows`) and turned into the input of each
     strategy (:func:`strategy_inputs`). Every (rate, seed, strategy) gets its own
     ``LSTM(units) -> Dense(1)`` with initial weights from ``seed``; all of them are trained side
-    by side (:mod:`lstmbook.side_by_side`: independent models, same mini-batches) with Adam on
+    by side (:mod:`lstmbook.keras_side.side_by_side`: independent models, same mini-batches) with Adam on
     the windows whose target lies in the first ``train`` share of the series and was observed in
     that copy. The score is the root mean squared error against the *true* next value on the
     remaining windows (the test period), in the units of the series. The ``persistence`` rows
@@ -361,8 +361,8 @@ def forecast_with_gaps(
     import keras
     import pandas as pd
 
-    from .data import make_windows
-    from .side_by_side import (
+    from lstmbook.data import make_windows
+    from lstmbook.keras_side.side_by_side import (
         build_side_by_side_regressor,
         fit_side_by_side,
         predict_side_by_side,
