@@ -53,6 +53,7 @@ book: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 unit: venv
 	$(BIN)/python -m pytest tests

@@ -2,7 +2,10 @@
 
 - every public module of ``lstmbook`` is documented in the API reference;
 - every notebook and page under ``book/`` is in ``_toc.yml``, and every ``_toc.yml`` entry exists;
-- every notebook's Colab install cell points at the repository URL of ``_config.yml``;
+- every notebook's Colab install cell points at the repository URL of ``_config.yml``, pinned to
+  the tag of the package's version (``v`` + ``lstmbook.__version__``);
+- no notebook shows code through a MyST ``{literalinclude}`` (raw text in JupyterLab and Colab):
+  the real source is a code cell's output (``lstmbook.notebook.show_source``);
 - every notebook is committed fully executed, in order, with no error output.
 """
 
@@ -65,7 +68,18 @@ def test_notebook_install_cell_uses_the_configured_repository(notebook):
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     urls = re.findall(r"git\+(https://[^\"'\s]+)", code)
     assert urls, "the first code cell must install lstmbook on Colab (see book/background/index.ipynb)"
-    assert set(urls) == {repo_url}
+    assert set(urls) == {f"{repo_url}@v{lstmbook.__version__}"}, "pin the install to this version's tag"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_shown_code_is_visible_everywhere(notebook):
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for index, cell in enumerate(cells):
+        source = "".join(cell["source"])
+        assert "{literalinclude}" not in source, f"cell {index}: use lstmbook.notebook.show_source"
+        if cell["cell_type"] == "code" and "show_source(" in source:
+            assert "remove-input" in cell["metadata"].get("tags", []), f"cell {index}"
+            assert cell["outputs"], f"cell {index}: the source it shows is its stored output"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
@@ -92,3 +106,23 @@ def test_outputs_are_marked_one_way(notebook):
         assert "NBVAL_" not in "".join(cell["source"]), f"cell {index}: use the cell tag instead"
         nbval_tags = {t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("nbval")}
         assert nbval_tags <= {"nbval-ignore-output"}, f"cell {index}: {sorted(nbval_tags)}"
+
+
+CHAPTER_MODULES = [
+    m for m in _public_modules() if m.startswith("lstmbook.chapters.") and m.count(".") == 2
+]
+
+
+@pytest.mark.parametrize("module", CHAPTER_MODULES)
+def test_chapter_module_names_its_chapters_in_its_first_line(module):
+    """A newcomer finds which module serves a chapter from the first line of its docstring."""
+    import importlib
+
+    first = importlib.import_module(module).__doc__.splitlines()[0]
+    assert first.startswith("Serves "), f"{module}: first line must say which chapters it serves"
+    named = re.findall(r"\b(background|core_concepts|algorithm|code|trends|faq)/(\d\d)", first)
+    assert named, f"{module}: name the chapters as part/NN, e.g. trends/04"
+    part = None
+    for match in re.finditer(r"\b(?:(background|core_concepts|algorithm|code|trends|faq)/)?(\d\d)\b", first):
+        part = match.group(1) or part
+        assert list((BOOK / part).glob(f"{match.group(2)}_*.ipynb")), f"{module}: {part}/{match.group(2)}"

@@ -66,7 +66,12 @@ def import_tensorflow_quietly(logical_cpus: int | None = None):
 
 
 def setup_notebook(
-    seed: int = 0, *, deterministic_tf: bool = True, logical_cpus: int | None = None
+    seed: int = 0,
+    *,
+    deterministic_tf: bool = True,
+    logical_cpus: int | None = None,
+    one_blas_thread: bool = False,
+    silence_native_stderr: bool = False,
 ) -> None:
     """Prepare a chapter notebook for reproducible output.
 
@@ -75,7 +80,9 @@ def setup_notebook(
       ``keras.utils.set_random_seed(book_seed(seed))``, so that ``LSTMBOOK_SEED_OFFSET``
       (:mod:`lstmbook.seeds`) moves them to another draw;
     - turns on TensorFlow op determinism, so repeated runs give identical results on the CPU;
-    - applies the book's figure style (:func:`lstmbook.plotting.use_book_style`).
+    - applies the book's figure style (:func:`lstmbook.plotting.use_book_style`);
+    - optionally limits NumPy's BLAS to one thread for the rest of the process, and sends the
+      C-level standard error to ``/dev/null`` for the rest of the process.
 
     Args:
         seed: the seed for every global random number generator, before the offset.
@@ -83,6 +90,14 @@ def setup_notebook(
         logical_cpus: split the CPU into this many logical devices (see
             :func:`import_tensorflow_quietly`); must be given in the first call, before any
             other TensorFlow work in the process.
+        one_blas_thread: for chapters that train small from-scratch models throughout: their
+            per-step products are tiny, and a second BLAS thread mostly waits for the first
+            (:mod:`lstmbook.scratch.threads`; chapters that need it for one block use its
+            ``with one_blas_thread():`` instead).
+        silence_native_stderr: while Keras slices NumPy arrays into batches, TensorFlow's C++
+            runtime now and then logs a harmless, timing-dependent error with a timestamp
+            ("NodeDef mentions attribute use_unbounded_threadpool"); this keeps it out of the
+            stored outputs. Python's own warnings and exceptions are unaffected.
     """
     tf = import_tensorflow_quietly(logical_cpus)
     import keras
@@ -96,6 +111,13 @@ def setup_notebook(
     from lstmbook.plotting import use_book_style
 
     use_book_style()
+    if one_blas_thread:
+        from lstmbook.scratch.threads import one_blas_thread as limit
+
+        limit()  # not used as a context: the limit stays for the rest of the process
+    if silence_native_stderr:
+        sys.stderr.flush()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
 
 
 def source_lines(obj: object, *, start_at: str | None = None, end_at: str | None = None) -> str:

@@ -1,4 +1,6 @@
-"""The source article's Keras example, reproduced as written, and the two models it could have meant.
+"""Serves code/01 (the article's example): the example as written, and the two models it meant.
+
+The source article's Keras example, reproduced as written, and the two models it could have meant.
 
 **As written.** :func:`generate_data`, :func:`build_lstm_model` and :func:`train_lstm_model`
 are the article's ``lstm_example.py`` (its section 4) verbatim; :func:`run_article_script` is its

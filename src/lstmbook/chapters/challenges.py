@@ -1,4 +1,4 @@
-"""Serves Part 5: trends/04 (long-term dependencies), trends/06 (hard to train), trends/07 (small, noisy data).
+"""Serves trends/04, trends/06 and trends/07: long lags, hard training, small and noisy data.
 
 Training runs for the chapters on the challenges of LSTMs: long lags, hard training.
 

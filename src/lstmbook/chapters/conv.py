@@ -1,4 +1,6 @@
-"""Convolutions next to LSTMs: receptive fields, sequence lengths, parameter counts, and models.
+"""Serves trends/02 (CNN + LSTM) and faq/02 (LSTM vs CNN): convolutions next to LSTMs.
+
+Receptive fields, sequence lengths, parameter counts, and models.
 
 A 1-D convolution sees a window of the input; a stack of them sees a wider window, the
 *receptive field*. For layers ``l = 1..L`` with kernel size ``k_l``, dilation ``d_l`` and stride

@@ -1,4 +1,6 @@
-"""What an LSTM layer costs: floating-point operations in closed form, and measured time.
+"""Serves trends/05 (compute cost), trends/02 and faq/03: what an LSTM layer costs.
+
+Floating-point operations in closed form, and measured time.
 
 **Counting.** One step of an LSTM layer with input size ``X``, ``H`` units and a batch of ``B``
 sequences computes ``z_t = x_t W + h_{t-1} U + b`` (``W: (X, 4H)``, ``U: (H, 4H)``), the four

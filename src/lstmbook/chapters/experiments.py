@@ -1,4 +1,4 @@
-"""Serves Part 5 and the FAQ (trends/01-03, 05, 07; faq/02, 03): one seeded run, many seeds.
+"""Serves trends/01, 02, 03, 05, 07 and faq/02, 03: one seeded run, many seeds, one table.
 
 The chapters compare recurrent layers head to head. Each comparison is the same three steps, so
 they live here once (the models come from :mod:`lstmbook.keras_side.models`):

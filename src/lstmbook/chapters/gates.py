@@ -1,4 +1,4 @@
-"""Serves background/02, core_concepts/01 and core_concepts/02: the small model whose gates they read.
+"""Serves background/02, core_concepts/01 and core_concepts/02: the model whose gates they read.
 
 - :func:`fit_adding_problem`: train a one-layer from-scratch model on the adding problem;
 - :func:`with_switch_gates`: a copy of a trained LSTM whose chosen gates are switches, 0 or 1
