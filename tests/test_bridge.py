@@ -194,6 +194,13 @@ def test_mismatches_raise_value_errors():
         to_keras(lstm)
 
 
+def _look_alike_tanh(x):
+    return keras.ops.tanh(x)
+
+
+_look_alike_tanh.__name__ = "tanh"  # same name as Keras's tanh, another function object
+
+
 @pytest.mark.parametrize(
     ("keras_layer", "message"),
     [
@@ -205,7 +212,15 @@ def test_mismatches_raise_value_errors():
         (keras.layers.GRU(4, use_bias=False), "expected use_bias=True"),
         (keras.layers.GRU(4, reset_after=False), "expected reset_after=True"),
         (keras.layers.SimpleRNN(4, go_backwards=True), "expected go_backwards=False"),
-        (keras.layers.Dense(4, activation="softmax"), "got activation softmax"),
+        (keras.layers.Dense(4, activation="softmax"), "expected activation linear .*, got softmax"),
+        (
+            keras.layers.LSTM(4, activation=lambda x: keras.ops.tanh(x), use_bias=False),
+            "expected activation tanh, got <lambda>; expected use_bias=True",
+        ),
+        (
+            keras.layers.SimpleRNN(4, activation=_look_alike_tanh),
+            "got a function named tanh that is not Keras's",
+        ),
         (keras.layers.Masking(0.0), "expected a Keras LSTM, GRU, SimpleRNN, Dense"),
     ],
 )

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from lstmbook.chapters.article import build_sequence_classifier, build_sequence_regressor
+from lstmbook.keras_side.bridge import from_keras_layer
 from lstmbook.keras_side.cudnn import cudnn_compatible
 from lstmbook.keras_side.peephole import PeepholeLSTM
 
@@ -91,3 +92,22 @@ def test_agrees_with_the_keras_tensorflow_backend(kind, kwargs):
 def test_a_function_merely_named_tanh_is_not_enough():
     ok, reasons = cudnn_compatible(keras.layers.LSTM(4, activation=tanh))
     assert not ok and reasons == ["activation is tanh, cuDNN needs Keras's tanh"]
+
+
+EQUATION_CASES = [
+    *((kind, kwargs) for kind in ("lstm", "gru") for kwargs in CONFIGS if "unroll" not in kwargs),
+    ("gru", {"reset_after": False}),
+]
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), EQUATION_CASES)
+def test_the_bridge_refuses_exactly_the_equations_cudnn_refuses(kind, kwargs):
+    """One inspection: activations, use_bias and reset_after decide both verdicts alike."""
+    layer = (keras.layers.LSTM if kind == "lstm" else keras.layers.GRU)(4, **kwargs)
+    layer.build((None, None, 3))
+    try:
+        from_keras_layer(layer)
+        refused = False
+    except ValueError:
+        refused = True
+    assert refused == (not cudnn_compatible(layer)[0])

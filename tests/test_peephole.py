@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lstmbook.keras_side.bridge import copy_to_keras, to_keras_layer
-from lstmbook.keras_side.peephole import PeepholeLSTM, PeepholeLSTMCell
+from lstmbook.keras_side.peephole import PeepholeLSTM, PeepholeLSTMCell, UnitForgetBias
 from lstmbook.scratch import LSTM
 from lstmbook.scratch.params import lstm_param_count
 
@@ -151,3 +151,16 @@ def test_units_take_numpy_integers_and_refuse_bools():
     assert cell.units == 3 and type(cell.units) is int and cell.get_config()["units"] == 3
     with pytest.raises(ValueError, match=r"units must be a positive integer, got True \(bool\)"):
         PeepholeLSTMCell(True)
+
+
+def test_unit_forget_bias_sets_the_forget_block_of_every_row():
+    np.testing.assert_array_equal(np.asarray(UnitForgetBias()((8,))), [0, 0, 1, 1, 0, 0, 0, 0])
+    rows = np.asarray(UnitForgetBias()((3, 12), dtype="float64"))
+    assert rows.shape == (3, 12) and rows.dtype == np.float64
+    np.testing.assert_array_equal(
+        rows, np.tile(np.r_[np.zeros(3), np.ones(3), np.zeros(6)], (3, 1))
+    )
+    config = keras.initializers.serialize(UnitForgetBias())
+    assert isinstance(keras.initializers.deserialize(config), UnitForgetBias)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        UnitForgetBias()((6,))

@@ -2,11 +2,13 @@
 
 The from-scratch layers store their weights in the Keras layout, so a copy is a plain
 ``set_weights`` / ``get_weights`` in the right order; what this module adds is the order, the
-shape checks (a ``ValueError`` naming the expected and the received shape), the dtype handling
+shape checks (a ``ValueError`` naming the expected and the received shape), the dtype handling,
 the wiring of whole stacked models, and a check that the Keras layer computes what the scratch
 layer computes (``tanh`` and ``sigmoid`` activations, biases, forward in time, a linear
 ``Dense`` head, GRU ``reset_after=True``): anything else is a ``ValueError``, not a silent
-mismatch.
+mismatch. The same inspection of a Keras layer's activations and flags tells
+:func:`lstmbook.keras_side.cudnn.cudnn_compatible` whether the layer computes the equations that
+cuDNN's fused kernels compute.
 
 =========================  =====================================  ==========================
 scratch layer              Keras twin                             weights, in order
@@ -21,6 +23,8 @@ scratch layer              Keras twin                             weights, in or
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -68,46 +72,94 @@ def make_keras_layer(layer, return_sequences: bool = True, name: str | None = No
     return keras.layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
 
 
-def _is_keras_function(fn, name: str) -> bool:
-    """``fn`` is Keras's (or TensorFlow's) ``tanh`` / ``sigmoid`` / ``linear`` itself."""
-    candidates = [getattr(keras.activations, name), getattr(keras.ops, name, None)]
-    candidates.append(getattr(tf, name, None))
-    return any(fn is candidate for candidate in candidates if candidate is not None)
+class _Mismatch(NamedTuple):
+    """One setting of a Keras layer that departs from the equations the scratch layers compute."""
+
+    setting: str
+    """The layer's argument: ``"activation"``, ``"recurrent_activation"``, ``"use_bias"``..."""
+    expected: str | bool
+    """The name of the activation it needs (``"tanh"``), or the value of the flag (``True``)."""
+    got: str | bool
+    """The name of the layer's activation function, or the value of its flag."""
 
 
-def _config_mismatches(keras_layer) -> list[str]:
-    """What in a Keras layer's configuration the scratch layers do not compute."""
-    problems = []
+# The activations as the function objects that Keras itself accepts for its cuDNN kernels
+# (keras/src/backend/tensorflow/rnn.py, _do_lstm_arguments_support_cudnn): it compares the
+# objects, not their names, so a function merely named "tanh" is none of them.
+_KERAS_ACTIVATIONS = {
+    "tanh": (keras.activations.tanh, keras.ops.tanh, tf.tanh),
+    "sigmoid": (keras.activations.sigmoid, keras.ops.sigmoid, tf.sigmoid),
+    "linear": (keras.activations.linear,),
+}
+
+
+def _function_name(fn) -> str:
+    return getattr(fn, "__name__", repr(fn))
+
+
+def _equation_mismatches(keras_layer: keras.layers.Layer) -> list[_Mismatch]:
+    """Where a Keras layer's activations and flags leave the standard equations.
+
+    The one inspection of a Keras layer's configuration: :func:`copy_to_keras` and
+    :func:`from_keras_layer` refuse a layer with any mismatch (the scratch layers compute the
+    standard equations only), and :func:`lstmbook.keras_side.cudnn.cudnn_compatible` reports
+    them (cuDNN's fused kernels compute the standard equations only).
+
+    Checked, with the Keras defaults as the standard:
+
+    - ``Dense``: ``activation`` linear, ``use_bias=True``;
+    - ``LSTM``, ``GRU``, ``SimpleRNN`` (any layer whose ``cell`` has these settings):
+      ``activation`` tanh, ``recurrent_activation`` sigmoid (not in ``SimpleRNN``),
+      ``use_bias=True``, and for the GRU ``reset_after=True``. An activation passes only as one
+      of the function objects in ``_KERAS_ACTIVATIONS``.
+
+    A layer with none of these settings (``RNN(PeepholeLSTMCell(...))``, ``Masking``...) has no
+    mismatch. What is not a setting of the equations (``go_backwards``, ``unroll``, dropout)
+    is left to the callers.
+
+    Returns:
+        The mismatches in the order above, empty when the layer computes the standard equations.
+    """
     if isinstance(keras_layer, keras.layers.Dense):
-        if not _is_keras_function(keras_layer.activation, "linear"):
-            name = getattr(keras_layer.activation, "__name__", repr(keras_layer.activation))
-            problems.append(
-                f"activation linear (the scratch Dense outputs logits; the softmax belongs in "
-                f"the loss), got activation {name}"
-            )
-        if not keras_layer.use_bias:
-            problems.append("use_bias=True, got use_bias=False")
-        return problems
-    cell = getattr(keras_layer, "cell", None)
+        owner, standard = keras_layer, {"activation": "linear"}
+    else:
+        owner = getattr(keras_layer, "cell", None)
+        standard = {"activation": "tanh", "recurrent_activation": "sigmoid"}
+        if owner is None or not hasattr(owner, "activation"):
+            return []
+    mismatches = []
+    for setting, name in standard.items():
+        fn = getattr(owner, setting, None)
+        if fn is not None and not any(fn is keras_fn for keras_fn in _KERAS_ACTIVATIONS[name]):
+            mismatches.append(_Mismatch(setting, name, _function_name(fn)))
+    for flag in ("use_bias", "reset_after"):
+        if not getattr(owner, flag, True):
+            mismatches.append(_Mismatch(flag, True, False))
+    return mismatches
+
+
+def _expected(mismatch: _Mismatch) -> str:
+    """``mismatch`` as ``"<what the scratch layers compute>, got <what the layer has>"``."""
+    setting, expected, got = mismatch
+    if isinstance(expected, bool):
+        return f"{setting}={expected}, got {setting}={got}"
+    if got == expected:
+        got = f"a function named {got} that is not Keras's"
+    if expected == "linear":
+        expected += " (the scratch Dense outputs logits; the softmax belongs in the loss)"
+    return f"{setting} {expected}, got {got}"
+
+
+def _config_mismatches(keras_layer: keras.layers.Layer) -> list[str]:
+    """What in a Keras layer's configuration the scratch layers do not compute, in words."""
+    problems = [_expected(mismatch) for mismatch in _equation_mismatches(keras_layer)]
     if getattr(keras_layer, "go_backwards", False):
         problems.append("go_backwards=False, got go_backwards=True")
-    if isinstance(cell, PeepholeLSTMCell) or cell is None:
-        return problems
-    if not _is_keras_function(cell.activation, "tanh"):
-        name = getattr(cell.activation, "__name__", repr(cell.activation))
-        problems.append(f"activation tanh, got {name}")
-    recurrent_activation = getattr(cell, "recurrent_activation", None)
-    if recurrent_activation is not None and not _is_keras_function(recurrent_activation, "sigmoid"):
-        name = getattr(recurrent_activation, "__name__", repr(recurrent_activation))
-        problems.append(f"recurrent_activation sigmoid, got {name}")
-    if not cell.use_bias:
-        problems.append("use_bias=True, got use_bias=False")
-    if isinstance(keras_layer, keras.layers.GRU) and not cell.reset_after:
-        problems.append("reset_after=True, got reset_after=False")
     return problems
 
 
-def _check_config(keras_layer) -> None:
+def _check_config(keras_layer: keras.layers.Layer) -> None:
+    """Raise a ``ValueError`` listing every mismatch of :func:`_config_mismatches`."""
     problems = _config_mismatches(keras_layer)
     if problems:
         raise ValueError(

@@ -28,29 +28,25 @@ path only when **all** of these hold (read from the installed Keras 3 source:
 
 A layer on the cuDNN path cannot be XLA-compiled, so Keras switches ``jit_compile`` off for it.
 
-The book's builders (:mod:`lstmbook.chapters.article`, :mod:`lstmbook.keras_side.bridge`) use the defaults and the
-book's padded data is right-padded, so the same code that runs on a laptop's CPU takes the cuDNN
-path on a GPU. Conditions 1-7 are properties of the layer and are checked by
-:func:`cudnn_compatible`; 8 depends on the machine and 9 on the data.
+The book's builders (:mod:`lstmbook.chapters.article`, :mod:`lstmbook.keras_side.bridge`) use
+the defaults and the book's padded data is right-padded, so the same code that runs on a laptop's
+CPU takes the cuDNN path on a GPU. Conditions 1-7 are properties of the layer and are checked by
+:func:`cudnn_compatible`; 8 depends on the machine and 9 on the data. Conditions 1, 2, 5 and 6
+say that the layer computes the standard LSTM or GRU equations, which is also what
+:mod:`lstmbook.keras_side.bridge` requires before it copies weights to or from the NumPy side;
+both read them with the same inspection of the layer.
 
-A custom cell such as :class:`lstmbook.keras_side.peephole.PeepholeLSTMCell` can never use cuDNN: the fused
-kernel implements only the plain LSTM equations (no peephole terms), and ``keras.layers.RNN(cell)``
-has no cuDNN branch at all, so it always runs the generic loop, on a GPU too. The same holds for
-``keras.layers.SimpleRNN``.
+A custom cell such as :class:`lstmbook.keras_side.peephole.PeepholeLSTMCell` can never use
+cuDNN: the fused kernel implements only the plain LSTM equations (no peephole terms), and
+``keras.layers.RNN(cell)`` has no cuDNN branch at all, so it always runs the generic loop, on a
+GPU too. The same holds for ``keras.layers.SimpleRNN``.
 """
 
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
-# the function objects Keras accepts (keras/src/backend/tensorflow/rnn.py)
-_TANH_FUNCTIONS = (keras.activations.tanh, keras.ops.tanh, tf.tanh)
-_SIGMOID_FUNCTIONS = (keras.activations.sigmoid, keras.ops.sigmoid, tf.sigmoid)
-
-
-def _activation_name(fn) -> str:
-    return getattr(fn, "__name__", repr(fn))
+from lstmbook.keras_side.bridge import _equation_mismatches
 
 
 def cudnn_compatible(layer: keras.layers.Layer) -> tuple[bool, list[str]]:
@@ -74,24 +70,18 @@ def cudnn_compatible(layer: keras.layers.Layer) -> tuple[bool, list[str]]:
     if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
         return False, [f"{type(layer).__name__} is not an LSTM or GRU layer"]
     cell = layer.cell
+    # conditions 1, 2, 5 and 6: the standard equations, inspected as the bridge inspects them
     reasons = []
-    if not any(cell.activation is fn for fn in _TANH_FUNCTIONS):
-        reasons.append(
-            f"activation is {_activation_name(cell.activation)}, cuDNN needs Keras's tanh"
-        )
-    if not any(cell.recurrent_activation is fn for fn in _SIGMOID_FUNCTIONS):
-        reasons.append(
-            f"recurrent_activation is {_activation_name(cell.recurrent_activation)}, "
-            "cuDNN needs Keras's sigmoid"
-        )
+    for setting, expected, got in _equation_mismatches(layer):
+        if isinstance(expected, bool):
+            who = "the cuDNN GRU" if setting == "reset_after" else "cuDNN"
+            reasons.append(f"{setting} is {got}, {who} needs {expected}")
+        else:
+            reasons.append(f"{setting} is {got}, cuDNN needs Keras's {expected}")
     if cell.recurrent_dropout:
         reasons.append(f"recurrent_dropout is {cell.recurrent_dropout}, cuDNN needs 0")
     if layer.unroll:
         reasons.append("unroll is True, cuDNN needs False")
-    if not cell.use_bias:
-        reasons.append("use_bias is False, cuDNN needs True")
-    if isinstance(layer, keras.layers.GRU) and not cell.reset_after:
-        reasons.append("reset_after is False, the cuDNN GRU needs True")
     if layer.use_cudnn is False:
         reasons.append("use_cudnn is False")
     return not reasons, reasons

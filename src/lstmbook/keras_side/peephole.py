@@ -21,6 +21,9 @@ Schmidhuber (2002) and the old TensorFlow ``PeepholeLSTMCell``; ``"previous"`` m
 The peephole weights are diagonal: three vectors of length ``units``, so a peephole layer has
 ``4 (H (X + H) + H) + 3 H`` parameters, *more* than a plain LSTM. They start at zero, so a fresh
 peephole cell computes exactly what a plain LSTM cell with the same other weights computes.
+The bias starts as :class:`UnitForgetBias` (1 in the forget block, 0 elsewhere), the
+initialiser of ``keras.layers.LSTM``; the side-by-side cells of
+:mod:`lstmbook.keras_side.side_by_side` use it too.
 
 No cuDNN: the fused GPU kernel implements only the plain LSTM equations, so this cell always runs
 the generic step-by-step loop (see :mod:`lstmbook.keras_side.cudnn`).
@@ -35,24 +38,42 @@ from lstmbook._checks import positive_int
 from lstmbook.scratch.reference import OUTPUT_PEEPHOLES
 
 
-class _UnitForgetBias(keras.initializers.Initializer):
-    """Bias initialiser: zeros, except 1 for the forget-gate block (Keras ``unit_forget_bias``)."""
+@keras.saving.register_keras_serializable(package="lstmbook")
+class UnitForgetBias(keras.initializers.Initializer):
+    """LSTM bias initialiser: zeros, except 1 in the forget-gate block.
 
-    def __init__(self, units: int) -> None:
-        self.units = int(units)
+    What ``keras.layers.LSTM(unit_forget_bias=True)`` (the default) gives its bias, as an
+    initialiser of its own for the book's Keras LSTM cells (:class:`PeepholeLSTMCell`,
+    :class:`~lstmbook.keras_side.side_by_side.SideBySideLSTMCell`). A forget gate that starts
+    near ``sigmoid(1) ≈ 0.73`` keeps most of the cell state from the first update on.
+
+    The last axis of ``shape`` holds the four gate blocks ``i, f, c, o`` of ``H`` entries each
+    (the Keras layout), so it must be ``4H``; every leading axis (such as the model axis of a
+    side-by-side bias ``(M, 4H)``) repeats the same row. No randomness, hence no seed.
+
+    Example:
+        ``UnitForgetBias()((8,))`` is ``[0, 0, 1, 1, 0, 0, 0, 0]`` (``H = 2``).
+    """
 
     def __call__(self, shape, dtype=None):
-        units = self.units
-        return ops.concatenate(
+        shape = tuple(shape)
+        if not shape or shape[-1] is None or shape[-1] % 4:
+            raise ValueError(
+                f"the last axis of an LSTM bias holds 4 gate blocks, so its length must be a "
+                f"multiple of 4, got shape {shape}"
+            )
+        units = shape[-1] // 4
+        row = ops.concatenate(
             [
                 ops.zeros((units,), dtype=dtype),
                 ops.ones((units,), dtype=dtype),
                 ops.zeros((2 * units,), dtype=dtype),
             ]
         )
+        return ops.broadcast_to(row, shape)
 
     def get_config(self) -> dict:
-        return {"units": self.units}
+        return {}
 
 
 @keras.saving.register_keras_serializable(package="lstmbook")
@@ -65,7 +86,8 @@ class PeepholeLSTMCell(keras.layers.Layer):
             ``"previous"`` (it reads ``c_{t-1}``, as the source article writes it).
         kernel_initializer, recurrent_initializer, peephole_initializer: initialisers of the
             input kernel ``(X, 4H)``, the recurrent kernel ``(H, 4H)`` and the three peephole
-            vectors ``(H,)``; the bias ``(4H,)`` starts at zero with the forget block at 1.
+            vectors ``(H,)``; the bias ``(4H,)`` starts as :class:`UnitForgetBias` (zero, with
+            the forget block at 1).
 
     Weights (in this order, as ``get_weights()`` returns them): ``kernel`` ``(X, 4H)``,
     ``recurrent_kernel`` ``(H, 4H)``, ``bias`` ``(4H,)``, ``peephole_i``, ``peephole_f``,
@@ -111,9 +133,7 @@ class PeepholeLSTMCell(keras.layers.Layer):
             initializer=self.recurrent_initializer,
             name="recurrent_kernel",
         )
-        self.bias = self.add_weight(
-            shape=(4 * units,), initializer=_UnitForgetBias(units), name="bias"
-        )
+        self.bias = self.add_weight(shape=(4 * units,), initializer=UnitForgetBias(), name="bias")
         self.peephole_i = self.add_weight(
             shape=(units,), initializer=self.peephole_initializer, name="peephole_i"
         )

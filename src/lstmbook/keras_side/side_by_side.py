@@ -1,25 +1,33 @@
 """Train many small, independent Keras LSTMs at once: one einsum per step instead of one model each.
 
-A comparison "mean ± std over seeds, for every setting" trains dozens of tiny models. On a CPU
-the cost of a tiny LSTM is almost all per-step overhead, not arithmetic, so training them one
-after another wastes the machine. :class:`StackedLSTMCell` holds the weights of ``M`` LSTMs
-as arrays with a leading model axis and advances all of them by one time step with one
-``einsum``; :class:`StackedDense` does the same for the read-out layer.
+A comparison "mean ± std over seeds, for every setting" trains dozens of tiny models (the
+missing-data FAQ, :func:`lstmbook.chapters.missing.forecast_with_gaps`, trains 60). On a CPU the
+cost of a tiny LSTM is almost all per-step overhead, not arithmetic, so training them one after
+another wastes the machine. :class:`SideBySideLSTMCell` holds the weights of ``M`` LSTMs as
+arrays with a leading model axis and advances all of them by one time step with one ``einsum``;
+:class:`SideBySideDense` does the same for the read-out layer.
+
+*Side by side*, not *stacked*: the ``M`` models sit next to each other and never feed one
+another. (A stacked network, such as :class:`lstmbook.scratch.Sequential`, puts layers on top of
+each other, each reading the outputs of the one below.)
 
 Nothing is shared between the models: model ``m`` reads only its own slice of the input and its
 own state, the loss of the side-by-side model is the *sum* of the per-model losses
 (:func:`summed_squared_error`), so the gradient of every weight is exactly the gradient of its
 own model's loss, and Adam scales each weight's step by that weight's own gradient history.
-Training the stack is therefore training ``M`` models, except that they see the same mini-batches
-in the same order (the seeds change the initial weights only).
+Training them side by side is therefore training ``M`` models, except that they see the same
+mini-batches in the same order (the seeds change the initial weights only).
 
 Each model follows the equations and the weight layout of ``keras.layers.LSTM`` (gate order
-input, forget, candidate, output; sigmoid gates; forget-gate bias initialised to 1);
-:func:`keras_lstm_weights` extracts model ``m`` as the ``[kernel, recurrent_kernel, bias]`` of
-an ordinary ``keras.layers.LSTM``, and the tests check that both compute the same outputs.
+input, forget, candidate, output; sigmoid gates; forget-gate bias initialised to 1 by
+:class:`~lstmbook.keras_side.peephole.UnitForgetBias`): block ``m`` of the weights,
+``kernel[m]`` ``(F, 4H)``, ``recurrent_kernel[m]`` ``(H, 4H)`` and ``bias[m]`` ``(4H,)``, are
+the ``[kernel, recurrent_kernel, bias]`` of an ordinary ``keras.layers.LSTM(H)``, and the tests
+check that both compute the same outputs.
 
-Shapes: the stacked input is ``x: (batch, time, M * features)``, model ``m`` reading columns
-``m * features : (m + 1) * features``; :func:`stack_inputs` builds it from ``M`` arrays.
+Shapes: the side-by-side input is ``x: (batch, time, M * F)``, model ``m`` reading columns
+``m * F : (m + 1) * F``; :func:`stack_inputs` builds it from ``M`` arrays. The model's output
+and its targets are ``(batch, M, outputs)``.
 """
 
 from __future__ import annotations
@@ -31,14 +39,15 @@ import numpy as np
 from keras import ops
 
 from lstmbook._checks import positive_int
+from lstmbook.keras_side.peephole import UnitForgetBias
 
 
-def _features_per_model(total: int | None, n_models: int) -> int:
-    """Columns per model of an input whose last axis holds ``n_models`` models side by side."""
+def _columns_per_model(total: int | None, n_models: int) -> int:
+    """Columns per model of an input whose last axis holds ``n_models`` blocks side by side."""
     if total is None or total % n_models:
         raise ValueError(
             f"the input's last axis ({total}) must be n_models ({n_models}) times the "
-            f"number of features per model"
+            f"number of columns per model"
         )
     return total // n_models
 
@@ -53,7 +62,7 @@ def _seeds(n_models: int, seeds: Sequence[int] | None) -> list[int]:
     return seeds
 
 
-def _stacked_initializer(make, seeds: list[int]):
+def _per_model_initializer(make, seeds: list[int]):
     """An initializer of shape ``(M, *block)`` whose block ``m`` is ``make(seed_m)(block)``."""
 
     def initializer(shape, dtype=None):
@@ -64,7 +73,7 @@ def _stacked_initializer(make, seeds: list[int]):
 
 
 @keras.saving.register_keras_serializable(package="lstmbook")
-class StackedLSTMCell(keras.layers.Layer):
+class SideBySideLSTMCell(keras.layers.Layer):
     """``n_models`` independent LSTM cells advanced together (for ``keras.layers.RNN``).
 
     Model ``m`` computes, from its slice ``x_t^{(m)}`` of the input,
@@ -76,7 +85,8 @@ class StackedLSTMCell(keras.layers.Layer):
         n_models: number of independent models ``M`` (>= 1).
         units: hidden units ``H`` of each model.
         seeds: one integer per model for its initial weights (default ``0 .. M-1``): kernel
-            Glorot-uniform, recurrent kernel orthogonal, bias zero with forget bias 1, as the
+            Glorot-uniform, recurrent kernel orthogonal (both seeded), bias
+            :class:`~lstmbook.keras_side.peephole.UnitForgetBias` (zero, forget block 1): the
             defaults of ``keras.layers.LSTM``.
         masked: one flag per model (default all False). For a masked model the *last* column of
             its input slice is not a feature but a step flag: where it is 0 the model skips the
@@ -85,7 +95,9 @@ class StackedLSTMCell(keras.layers.Layer):
             different steps can share one layer (Keras's mask is one per time step for the
             whole layer).
 
-    Input ``(batch, M * features)`` per step; state and output ``(batch, M * H)``.
+    Input ``(batch, M * F)`` per step; state and output ``(batch, M * H)``. Weights:
+    ``kernel`` ``(M, F, 4H)``, ``recurrent_kernel`` ``(M, H, 4H)``, ``bias`` ``(M, 4H)``; block
+    ``m`` of each is the weight of the same name of an ordinary ``keras.layers.LSTM(H)``.
     """
 
     def __init__(
@@ -110,7 +122,7 @@ class StackedLSTMCell(keras.layers.Layer):
         self.output_size = self.n_models * self.units
 
     def build(self, input_shape):
-        self.features = _features_per_model(input_shape[-1], self.n_models)
+        self.features = _columns_per_model(input_shape[-1], self.n_models)
         m, x, h = self.n_models, self.features, self.units
         if any(self.masked) and x < 2:
             raise ValueError("a masked model needs >= 2 columns: its features and the step flag")
@@ -120,31 +132,21 @@ class StackedLSTMCell(keras.layers.Layer):
         self._gate_columns = gate_columns
         self._masked = np.asarray(self.masked)
 
-        def bias(seed):
-            def init(shape, dtype=None):
-                return ops.concatenate(
-                    [ops.zeros((h,), dtype), ops.ones((h,), dtype), ops.zeros((2 * h,), dtype)]
-                )
-
-            return init
-
         self.kernel = self.add_weight(
             shape=(m, x, 4 * h),
             name="kernel",
-            initializer=_stacked_initializer(
+            initializer=_per_model_initializer(
                 lambda s: keras.initializers.GlorotUniform(seed=s), self.seeds
             ),
         )
         self.recurrent_kernel = self.add_weight(
             shape=(m, h, 4 * h),
             name="recurrent_kernel",
-            initializer=_stacked_initializer(
+            initializer=_per_model_initializer(
                 lambda s: keras.initializers.Orthogonal(seed=s), self.seeds
             ),
         )
-        self.bias = self.add_weight(
-            shape=(m, 4 * h), name="bias", initializer=_stacked_initializer(bias, self.seeds)
-        )
+        self.bias = self.add_weight(shape=(m, 4 * h), name="bias", initializer=UnitForgetBias())
 
     def call(self, inputs, states, training=False):
         m, x, h = self.n_models, self.features, self.units
@@ -178,74 +180,19 @@ class StackedLSTMCell(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="lstmbook")
-class StackedSimpleRNNCell(keras.layers.Layer):
-    """``n_models`` independent tanh RNN cells advanced together (for ``keras.layers.RNN``).
+class SideBySideDense(keras.layers.Layer):
+    """``n_models`` independent dense layers: ``(batch, M * H)`` -> ``(batch, M, outputs)``.
 
-    Model ``m`` computes ``h_t = tanh(x_t W^{(m)} + h_{t-1} U^{(m)} + b^{(m)})``, the step of
-    ``keras.layers.SimpleRNN``, with that layer's default initialisation (kernel
-    Glorot-uniform, recurrent kernel orthogonal, bias zero) drawn from each model's seed.
+    Model ``m`` computes ``y^{(m)} = h^{(m)} V^{(m)} + d^{(m)}`` from its block ``h^{(m)}`` of
+    ``H`` input columns (no activation: a regression read-out).
 
     Args:
         n_models: number of independent models ``M`` (>= 1).
-        units: hidden units ``H`` of each model.
-        seeds: one integer per model for its initial weights (default ``0 .. M-1``).
+        outputs: outputs per model.
+        seeds: one integer per model (default ``0 .. M-1``); the kernel is Glorot-uniform with
+            seed ``seed + 1``, the bias zero: the defaults of ``keras.layers.Dense``.
 
-    Input ``(batch, M * features)`` per step; state and output ``(batch, M * H)``.
-    """
-
-    def __init__(self, n_models: int, units: int, seeds: Sequence[int] | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.seeds = _seeds(n_models, seeds)
-        self.n_models = int(n_models)
-        self.units = positive_int("units", units)
-        self.state_size = self.n_models * self.units
-        self.output_size = self.n_models * self.units
-
-    def build(self, input_shape):
-        self.features = _features_per_model(input_shape[-1], self.n_models)
-        m, x, h = self.n_models, self.features, self.units
-        self.kernel = self.add_weight(
-            shape=(m, x, h),
-            name="kernel",
-            initializer=_stacked_initializer(
-                lambda s: keras.initializers.GlorotUniform(seed=s), self.seeds
-            ),
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(m, h, h),
-            name="recurrent_kernel",
-            initializer=_stacked_initializer(
-                lambda s: keras.initializers.Orthogonal(seed=s), self.seeds
-            ),
-        )
-        self.bias = self.add_weight(shape=(m, h), name="bias", initializer="zeros")
-
-    def call(self, inputs, states, training=False):
-        m, x, h = self.n_models, self.features, self.units
-        state = states[0] if isinstance(states, (list, tuple)) else states
-        xh = ops.concatenate(
-            [ops.reshape(inputs, (-1, m, x)), ops.reshape(state, (-1, m, h))], axis=-1
-        )
-        weights = ops.concatenate([self.kernel, self.recurrent_kernel], axis=1)
-        h_new = ops.reshape(
-            ops.tanh(ops.einsum("bmk,mkh->bmh", xh, weights) + self.bias), (-1, m * h)
-        )
-        return h_new, [h_new]
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "n_models": self.n_models,
-            "units": self.units,
-            "seeds": self.seeds,
-        }
-
-
-@keras.saving.register_keras_serializable(package="lstmbook")
-class StackedDense(keras.layers.Layer):
-    """``n_models`` independent dense layers: ``(batch, M * H)`` -> ``(batch, M, outputs)``.
-
-    Kernel Glorot-uniform per model (seeded), bias zero: the defaults of ``keras.layers.Dense``.
+    Weights: ``kernel`` ``(M, H, outputs)``, ``bias`` ``(M, outputs)``.
     """
 
     def __init__(
@@ -254,19 +201,14 @@ class StackedDense(keras.layers.Layer):
         super().__init__(**kwargs)
         self.seeds = _seeds(n_models, seeds)
         self.n_models = int(n_models)
-        self.outputs = int(outputs)
+        self.outputs = positive_int("outputs", outputs)
 
     def build(self, input_shape):
-        total = input_shape[-1]
-        if total is None or total % self.n_models:
-            raise ValueError(
-                f"the input's last axis ({total}) must be a multiple of n_models ({self.n_models})"
-            )
-        self.inputs_per_model = total // self.n_models
+        self.inputs_per_model = _columns_per_model(input_shape[-1], self.n_models)
         self.kernel = self.add_weight(
             shape=(self.n_models, self.inputs_per_model, self.outputs),
             name="kernel",
-            initializer=_stacked_initializer(
+            initializer=_per_model_initializer(
                 lambda s: keras.initializers.GlorotUniform(seed=s + 1), self.seeds
             ),
         )
@@ -306,20 +248,6 @@ def summed_squared_error(y_true, y_pred):
     return ops.sum(ops.square(error), axis=(1, 2))
 
 
-def summed_sparse_categorical_crossentropy(y_true, y_pred):
-    """Per-sample loss ``Σ_m CE(y_true_m, softmax(y_pred_m))`` over the model axis.
-
-    As with :func:`summed_squared_error`, the batch mean of it is the sum of the models' mean
-    cross-entropies, so each model gets exactly the gradient of its own loss.
-    ``y_true: (batch, M)`` integer class labels (or ``(batch, M, 1)``);
-    ``y_pred: (batch, M, classes)`` logits.
-    """
-    labels = ops.cast(ops.reshape(y_true, ops.shape(y_pred)[:2]), "int32")
-    log_probabilities = y_pred - ops.logsumexp(y_pred, axis=-1, keepdims=True)
-    picked = ops.take_along_axis(log_probabilities, ops.expand_dims(labels, -1), axis=-1)
-    return -ops.sum(picked, axis=(1, 2))
-
-
 def stack_inputs(arrays: Sequence[np.ndarray]) -> np.ndarray:
     """Concatenate ``M`` inputs ``(batch, time, features_m)`` into ``(batch, time, M * F)``.
 
@@ -347,41 +275,12 @@ def stack_inputs(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(padded, axis=-1)
 
 
-KINDS: tuple[str, ...] = ("lstm", "rnn")
-"""The recurrent layers that can be stacked side by side, :class:`StackedLSTMCell` (``"lstm"``)
-and :class:`StackedSimpleRNNCell` (``"rnn"``)."""
-
-
-def _side_by_side_model(
-    kind: str,
-    n_models: int,
-    units: int,
-    features: int,
-    outputs: int,
-    seeds: Sequence[int] | None,
-    masked: Sequence[bool] | None,
-) -> keras.Model:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    seeds = _seeds(n_models, seeds)
-    if kind == "lstm":
-        cell = StackedLSTMCell(n_models, units, seeds, masked)
-    elif masked is not None and any(masked):
-        raise ValueError("only kind='lstm' supports masked models")
-    else:
-        cell = StackedSimpleRNNCell(n_models, units, seeds)
-    inputs = keras.Input((None, n_models * features))
-    hidden = keras.layers.RNN(cell)(inputs)
-    return keras.Model(inputs, StackedDense(n_models, outputs, seeds)(hidden))
-
-
 def build_side_by_side_regressor(
     n_models: int,
     units: int,
     features: int,
     *,
     outputs: int = 1,
-    kind: str = "lstm",
     seeds: Sequence[int] | None = None,
     masked: Sequence[bool] | None = None,
     learning_rate: float = 1e-2,
@@ -390,45 +289,26 @@ def build_side_by_side_regressor(
 
     Args:
         n_models: ``M``.
-        units: hidden units of each recurrent layer.
-        features: input columns per model; the model input is ``(batch, time, M * features)``
+        units: hidden units ``H`` of each LSTM.
+        features: input columns ``F`` per model; the model input is ``(batch, time, M * F)``
             (see :func:`stack_inputs`).
         outputs: outputs per model; the model returns ``(batch, M, outputs)``.
-        kind: ``"lstm"`` or ``"rnn"`` (a tanh ``SimpleRNN``), see :data:`KINDS`.
         seeds: initial-weight seed of each model (default ``0 .. M-1``).
         masked: per model, whether its last input column is a step flag (1 = use the step, 0 =
-            skip it, carrying h and c) instead of a feature; see :class:`StackedLSTMCell`.
+            skip it, carrying h and c) instead of a feature; see :class:`SideBySideLSTMCell`.
         learning_rate: Adam's learning rate.
 
     Returns:
-        A compiled ``keras.Model`` with loss :func:`summed_squared_error`; train it with
-        targets of shape ``(batch, M, outputs)`` (e.g. ``np.repeat(y[:, None], M, axis=1)``),
-        NaN where a model must not train on a sample.
+        A compiled ``keras.Model`` ``RNN(SideBySideLSTMCell) -> SideBySideDense`` with loss
+        :func:`summed_squared_error`; train it with targets of shape ``(batch, M, outputs)``
+        (e.g. ``np.repeat(y[:, None], M, axis=1)``), NaN where a model must not train on a
+        sample.
     """
-    model = _side_by_side_model(kind, n_models, units, features, outputs, seeds, masked)
+    seeds = _seeds(n_models, seeds)
+    inputs = keras.Input((None, n_models * features))
+    hidden = keras.layers.RNN(SideBySideLSTMCell(n_models, units, seeds, masked))(inputs)
+    model = keras.Model(inputs, SideBySideDense(n_models, outputs, seeds)(hidden))
     model.compile(keras.optimizers.Adam(learning_rate), loss=summed_squared_error)
-    return model
-
-
-def build_side_by_side_classifier(
-    n_models: int,
-    units: int,
-    features: int,
-    classes: int,
-    *,
-    kind: str = "lstm",
-    seeds: Sequence[int] | None = None,
-    learning_rate: float = 1e-2,
-) -> keras.Model:
-    """``M`` independent ``RNN(units) -> Dense(classes)`` classifiers as one compiled model.
-
-    The model returns logits ``(batch, M, classes)``; train it with integer labels of shape
-    ``(batch, M)`` (e.g. ``np.repeat(y[:, None], M, axis=1)``) under the loss
-    :func:`summed_sparse_categorical_crossentropy`. Arguments as in
-    :func:`build_side_by_side_regressor`.
-    """
-    model = _side_by_side_model(kind, n_models, units, features, classes, seeds, None)
-    model.compile(keras.optimizers.Adam(learning_rate), loss=summed_sparse_categorical_crossentropy)
     return model
 
 
@@ -475,20 +355,3 @@ def predict_side_by_side(model: keras.Model, x: np.ndarray, batch_size: int = 10
         for start in range(0, len(x), batch_size)
     ]
     return np.concatenate(chunks, axis=0)
-
-
-def keras_lstm_weights(cell: StackedLSTMCell | StackedSimpleRNNCell, m: int) -> list[np.ndarray]:
-    """Model ``m`` of a built stacked cell as the weights of its ordinary Keras layer.
-
-    Returns:
-        ``[kernel, recurrent_kernel, bias]``, ready for ``set_weights`` of
-        ``keras.layers.LSTM(H)`` (shapes ``(F, 4H), (H, 4H), (4H,)``) for a
-        :class:`StackedLSTMCell`, or of ``keras.layers.SimpleRNN(H)`` (``(F, H), (H, H),
-        (H,)``) for a :class:`StackedSimpleRNNCell`.
-    """
-    if not 0 <= m < cell.n_models:
-        raise ValueError(f"m must be in [0, {cell.n_models}), got {m}")
-    return [
-        np.asarray(ops.convert_to_numpy(weight))[m]
-        for weight in (cell.kernel, cell.recurrent_kernel, cell.bias)
-    ]
