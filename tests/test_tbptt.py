@@ -315,6 +315,7 @@ def test_fit_tbptt_history_and_determinism():
     reference = Sequential([LSTM(5, 4, seed=0)], head=Dense(4, 4, seed=1))
     expected = reference.fit(x, y, epochs=2, batch_size=32, validation_data=(x, y), verbose=0)
     assert run(None)[1] == expected
+    assert run(8)[1] == expected  # a window of T steps: full BPTT, bit for bit
     assert 0.0 <= accuracy(model, x, y) <= 1.0
 
 
@@ -325,7 +326,7 @@ def test_validation_messages():
         truncated_loss_and_grads(LSTM(3, 5), x, labels, 2)
     with pytest.raises(ValueError, match="window must be a positive integer"):
         truncated_loss_and_grads(model, x, labels, 0)
-    with pytest.raises(ValueError, match="one row per sequence"):
+    with pytest.raises(ValueError, match="one row per sample"):
         truncated_loss_and_grads(model, x, labels[:2], 2)
     with pytest.raises(ValueError, match="one target per step"):
         truncated_loss_and_grads(per_step_stack(), x, targets[:, :5], 2)

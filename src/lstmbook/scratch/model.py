@@ -15,7 +15,7 @@ layers under a final ``keras.layers.LSTM(...)``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -104,36 +104,44 @@ class Sequential:
         )
 
     # ----------------------------------------------------------------- passes
-    def _forward(self, x: object) -> tuple[np.ndarray, list]:
+    def _forward(self, x: object, states: list | None = None) -> tuple[np.ndarray, list]:
+        """The outputs ``(B, K)`` or ``(B, T, K)`` for ``x`` ``(B, T, X)`` and one cache per
+        layer (order of :attr:`layers`); ``states``: an initial state per recurrent layer
+        (None: zeros)."""
         # The caches of the previous call are no longer needed once it returned (or its
         # backward pass ran), so their buffers are recycled (see ``LSTM.forward(reuse=...)``).
         spare = self._spare or [None] * len(self.recurrent)
+        states = states or [None] * len(self.recurrent)
         caches = []
         hs = x
-        for layer, old in zip(self.recurrent, spare, strict=True):
-            hs, cache = layer.forward(hs, reuse=old)
+        for layer, state, old in zip(self.recurrent, states, spare, strict=True):
+            hs, cache = layer.forward(hs, state=state, reuse=old)
             caches.append(cache)
         self._spare = list(caches)
         top = hs if self.return_sequences else hs[:, -1]
         out, head_cache = self.head.forward(top)
-        caches.append(head_cache)
-        return out, caches
+        return out, [*caches, head_cache]
 
-    def _backward(self, dout: np.ndarray, caches: list) -> list[dict[str, np.ndarray]]:
+    def _backward(
+        self, dout: np.ndarray, caches: list, input_grad: bool = False
+    ) -> tuple[list[dict[str, np.ndarray]], np.ndarray | None]:
+        """The gradients of every layer (as :meth:`loss_and_grads` returns them, without those
+        w.r.t. an initial state: the cut of truncated BPTT) for ``dout``, the loss gradient w.r.t.
+        the outputs, and ``dx`` ``(B, T, X)`` with ``input_grad`` (else None)."""
         dtop, head_grads = self.head.backward(dout, caches[-1])
-        last = self.recurrent[-1]
         if self.return_sequences:
             dhs = dtop
-        else:
-            batch = dtop.shape[0]
+        else:  # the loss sees the last step only
+            last = self.recurrent[-1]
             steps = caches[-2].h.shape[0] - 1
-            dhs = np.zeros((batch, steps, last.hidden_size), dtype=last.dtype)
+            dhs = np.zeros((dtop.shape[0], steps, last.hidden_size), dtype=last.dtype)
             dhs[:, -1] = dtop
         grads = [head_grads]
         for k in range(len(self.recurrent) - 1, -1, -1):
-            dhs, layer_grads = self.recurrent[k].backward(dhs, caches[k], input_grad=k > 0)
-            grads.append(layer_grads)
-        return grads[::-1]
+            layer = self.recurrent[k]
+            dhs, layer_grads = layer.backward(dhs, caches[k], input_grad=k > 0 or input_grad)
+            grads.append({name: g for name, g in layer_grads.items() if name in layer.params})
+        return grads[::-1], dhs
 
     def _target(self, y: object, batch: int) -> np.ndarray:
         y = np.asarray(y)
@@ -146,7 +154,7 @@ class Sequential:
         order of :attr:`layers`, keyed like each layer's ``params``)."""
         out, caches = self._forward(x)
         loss, dout = self.loss_fn(out, self._target(y, out.shape[0]))
-        return loss, self._backward(dout, caches)
+        return loss, self._backward(dout, caches)[0]
 
     def apply_gradients(self, grads: list[dict[str, np.ndarray]]) -> float:
         """Clip ``grads`` in place (if ``clip_norm`` is set) and take one optimizer step.
@@ -216,6 +224,25 @@ class Sequential:
         """
         x = self._inputs(x)
         y = self._target(y, len(x))
+        return self._fit_loop(
+            self.train_step, x, y, epochs, batch_size, validation_data, shuffle, seed, verbose
+        )
+
+    def _fit_loop(
+        self,
+        step: Callable[[np.ndarray, np.ndarray], tuple[float, float]],
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int,
+        batch_size: int,
+        validation_data: tuple[object, object] | None,
+        shuffle: bool,
+        seed: int | None,
+        verbose: int,
+    ) -> dict[str, list[float]]:
+        """The loop of :meth:`fit` (same arguments and history) around ``step(x_batch, y_batch)
+        -> (loss, gradient norm)``, one training step on a batch: :meth:`train_step` or, in
+        ``lstmbook.scratch.tbptt.fit_tbptt``, a truncated-BPTT step."""
         epochs = _checks.positive_int("epochs", epochs)
         batch_size = _checks.positive_int("batch_size", batch_size)
         rng = np.random.default_rng(seed)
@@ -231,7 +258,7 @@ class Sequential:
             ) as bar:
                 for s in range(0, len(x), batch_size):
                     index = order[s : s + batch_size]
-                    loss, norm = self.train_step(x[index], y[index])
+                    loss, norm = step(x[index], y[index])
                     total += loss * len(index)
                     history["grad_norm"].append(norm)
                     bar.update(1)

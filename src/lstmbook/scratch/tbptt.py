@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -95,11 +96,8 @@ def _check_model(model: object) -> Sequential:
 
 
 def _check_data(model: Sequential, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-    first = model.recurrent[0]
-    x = _checks.sequence(x, "x", first.input_size, first.dtype)
-    y = np.asarray(y)
-    if y.shape[:1] != x.shape[:1]:
-        raise ValueError(f"y must have one row per sequence ({len(x)}), got shape {y.shape}")
+    x = model._inputs(x)
+    y = model._target(y, len(x))
     if model.return_sequences and y.shape[1:2] != x.shape[1:2]:
         raise ValueError(
             f"with return_sequences=True y needs one target per step: shape "
@@ -109,26 +107,10 @@ def _check_data(model: Sequential, x: object, y: object) -> tuple[np.ndarray, np
 
 
 def _copy_state(state: object) -> object:
+    """A copy of a layer's final state: the next window recycles the buffers it is a view of."""
     if isinstance(state, tuple):
         return tuple(np.array(s) for s in state)
     return np.array(state)
-
-
-def _backward(model: Sequential, dout: np.ndarray, caches: list, steps: int, input_grad: bool):
-    """Backpropagate one window; the gradients w.r.t. the incoming state are dropped (the cut)."""
-    dtop, head_grads = model.head.backward(dout, caches[-1])
-    if model.return_sequences:
-        dhs = dtop
-    else:
-        last = model.recurrent[-1]
-        dhs = np.zeros((dtop.shape[0], steps, last.hidden_size), dtype=last.dtype)
-        dhs[:, -1] = dtop
-    grads = [head_grads]
-    for k in range(len(model.recurrent) - 1, -1, -1):
-        layer = model.recurrent[k]
-        dhs, layer_grads = layer.backward(dhs, caches[k], input_grad=k > 0 or input_grad)
-        grads.append({name: layer_grads[name] for name in layer.params})  # no "h0", "c0"
-    return grads[::-1], dhs
 
 
 def _windows(
@@ -136,30 +118,26 @@ def _windows(
 ) -> Iterator[_Window]:
     """Run the windows in order, carrying the state; yield each window that holds a loss.
 
-    A generator: the forward pass of a window starts only when the caller asks for it, so a
-    caller that updates the weights between windows runs the next window with the new weights.
+    Each window is the model's forward pass from the carried state, then its backward pass
+    (which drops the gradient w.r.t. that state: the cut). A generator: the forward pass of a
+    window starts only when the caller asks for it, so a caller that updates the weights
+    between windows runs the next window with the new weights.
     """
     steps = x.shape[1]
     spans = window_slices(steps, window)
-    states: list[object] = [None] * len(model.recurrent)
+    states = None  # zeros before the first window
     for index, span in enumerate(spans):
-        caches = []
-        hs = x[:, span]
-        for k, layer in enumerate(model.recurrent):
-            hs, cache = layer.forward(hs, state=states[k])
-            caches.append(cache)
-            states[k] = _copy_state(cache.final_state)
+        out, caches = model._forward(x[:, span], states)
+        recurrent_caches = caches[:-1]  # the last cache is the head's
+        states = [_copy_state(cache.final_state) for cache in recurrent_caches]
         if not model.return_sequences and index < len(spans) - 1:
             continue  # no loss in this window, so nothing to backpropagate
-        cache_bytes = sum(cache.nbytes for cache in caches)
-        top = hs if model.return_sequences else hs[:, -1]
-        out, head_cache = model.head.forward(top)
-        caches.append(head_cache)
         target = y[:, span] if model.return_sequences else y
         loss, dout = model.loss_fn(out, target)
+        grads, dx = model._backward(dout, caches, input_grad)
         width = span.stop - span.start
         weight = width / steps if model.return_sequences else 1.0
-        grads, dx = _backward(model, dout, caches, width, input_grad)
+        cache_bytes = sum(cache.nbytes for cache in recurrent_caches)
         yield _Window(span, loss, weight, grads, dx, cache_bytes)
 
 
@@ -259,8 +237,9 @@ def fit_tbptt(
 ) -> dict[str, list[float]]:
     """Train ``model`` with truncated BPTT (``window=k``) or full BPTT (``window=None``).
 
-    The same mini-batch loop as ``model.fit`` (shuffling with ``numpy.random.default_rng(seed)``,
-    batches in the same order), so full and truncated runs differ only in the gradient.
+    The mini-batch loop of ``model.fit`` (shuffling with ``numpy.random.default_rng(seed)``,
+    batches in the same order, no progress bar) around a truncated-BPTT step, so full and
+    truncated runs differ only in the gradient.
 
     Args:
         model: an ``lstmbook.scratch.Sequential`` (its loss, optimizer and ``clip_norm`` are used).
@@ -277,31 +256,15 @@ def fit_tbptt(
     """
     model = _check_model(model)
     x, y = _check_data(model, x, y)
+    step = model.train_step  # window=None: full BPTT
     if window is not None:
         window = _checks.positive_int("window", window)
-    epochs = _checks.positive_int("epochs", epochs)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    rng = np.random.default_rng(seed)
-    history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
-    if validation_data is not None:
-        history["val_loss"] = []
-    for _ in range(epochs):
-        order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
-        total = 0.0
-        for start in range(0, len(x), batch_size):
-            index = order[start : start + batch_size]
-            if window is None:
-                loss, norm = model.train_step(x[index], y[index])
-            else:
-                loss, norm = tbptt_train_step(
-                    model, x[index], y[index], window, update_each_window=update_each_window
-                )
-            total += loss * len(index)
-            history["grad_norm"].append(norm)
-        history["loss"].append(total / len(x))
-        if validation_data is not None:
-            history["val_loss"].append(model.evaluate(*validation_data))
-    return history
+        step = partial(
+            tbptt_train_step, model, window=window, update_each_window=update_each_window
+        )
+    return model._fit_loop(
+        step, x, y, epochs, batch_size, validation_data, shuffle, seed, verbose=0
+    )
 
 
 def accuracy(model: Sequential, x: object, y: object) -> float:
