@@ -5,13 +5,14 @@ import pytest
 
 from lstmbook.scratch import GRU, LSTM, SimpleRNN
 from lstmbook.scratch.probes import (
+    SEGMENTS,
     _jacobians_by_backward,
-    gate_fractions,
+    cell_state_input_gradients,
     hidden_state_jacobian_norms,
     hidden_state_jacobians,
     largest_singular_value,
-    marked_step_means,
     per_step_factor,
+    segment_means,
     set_recurrent_scale,
     spectral_radius,
     step_jacobians,
@@ -164,19 +165,55 @@ def test_per_step_factor_recovers_a_geometric_rate():
         per_step_factor(0.5**lags, lags=[3])
 
 
-def test_gate_fractions_and_marked_means():
-    values = np.array([0.05, 0.1, 0.5, 0.5, 0.9, 0.95, 0.3, 0.7])
-    fractions = gate_fractions(values)
-    assert fractions == pytest.approx({"below": 0.25, "between": 0.5, "above": 0.25})
-    with pytest.raises(ValueError, match="low < high"):
-        gate_fractions(values, low=0.9, high=0.1)
-    trace = np.arange(12, dtype=F64).reshape(1, 6, 2)
-    marked = np.array([[1, 0, 0, 1, 0, 0]])
-    at, elsewhere = marked_step_means(trace, marked)
-    np.testing.assert_allclose(at, [(0 + 6) / 2, (1 + 7) / 2])
-    np.testing.assert_allclose(elsewhere, [(2 + 4 + 8 + 10) / 4, (3 + 5 + 9 + 11) / 4])
-    with pytest.raises(ValueError, match="some steps"):
-        marked_step_means(trace, np.zeros((1, 6)))
+def test_segment_means_keeps_the_five_parts_apart():
+    trace = np.arange(12, dtype=F64).reshape(1, 6, 2)  # steps 0..5, unit values 2t and 2t + 1
+    means = segment_means(trace, np.array([[1, 4]]))
+    assert list(means) == list(SEGMENTS)
+    np.testing.assert_allclose(means["before the first mark"], [0, 1])
+    np.testing.assert_allclose(means["at the first mark"], [2, 3])
+    np.testing.assert_allclose(means["between"], [(4 + 6) / 2, (5 + 7) / 2])
+    np.testing.assert_allclose(means["at the second mark"], [8, 9])
+    np.testing.assert_allclose(means["after the second mark"], [10, 11])
+    assert np.isnan(segment_means(trace, np.array([[0, 5]]))["before the first mark"]).all()
+    with pytest.raises(ValueError, match="first < second"):
+        segment_means(trace, np.array([[3, 3]]))
+    with pytest.raises(ValueError, match="integer positions"):
+        segment_means(trace, np.array([1, 4]))
+
+
+@pytest.mark.parametrize("name", ["lstm", "peephole-current", "peephole-previous"])
+def test_cell_state_input_gradients_match_finite_differences(name):
+    layer, x = LAYERS[name], _x(seed=3)
+    grads = cell_state_input_gradients(layer, x)
+    assert grads.shape == (*x.shape, layer.hidden_size)
+    eps = 1e-6
+    for b, t, k in [(0, 0, 0), (1, 2, 1), (0, T - 1, 1)]:
+        up, down = x.copy(), x.copy()
+        up[b, t, k] += eps
+        down[b, t, k] -= eps
+        c_up = layer.forward(up)[1].trace()["c"][b, -1]
+        c_down = layer.forward(down)[1].trace()["c"][b, -1]
+        np.testing.assert_allclose(
+            grads[b, t, k], (c_up - c_down) / (2 * eps), rtol=1e-6, atol=1e-9
+        )
+
+
+def test_cell_path_only_is_everything_when_nothing_else_connects_the_steps():
+    layer = LSTM(X, H, seed=2, dtype=F64)  # no peepholes
+    x = _x(seed=4)
+    full = cell_state_input_gradients(layer, x)
+    cell_only = cell_state_input_gradients(layer, x, cell_path_only=True)
+    np.testing.assert_array_equal(full[:, -1], cell_only[:, -1])  # the last step: same routes
+    assert np.abs(full - cell_only).max() > 1e-3  # U connects the steps: other routes exist
+    layer.params["U"][...] = 0.0
+    np.testing.assert_allclose(
+        cell_state_input_gradients(layer, x, cell_path_only=True),
+        cell_state_input_gradients(layer, x),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    with pytest.raises(ValueError, match="must be a lstmbook.scratch LSTM"):
+        cell_state_input_gradients(LAYERS["gru"], x)
 
 
 def test_bad_arguments_raise():

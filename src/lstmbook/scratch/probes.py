@@ -20,8 +20,10 @@ and its norm against the lag ``T - t`` shows whether errors vanish or explode on
   recurrent matrix whose size decides between vanishing and exploding.
 - :func:`per_step_factor`: the geometric mean factor by which a norm changes per step.
 
-Gate statistics. :func:`gate_fractions` (how many gate values are near 0, near 1 or in
-between) and :func:`marked_step_means` (a gate's mean at marked steps and elsewhere).
+Gate statistics and memory. :func:`gate_fractions` (how many gate values are near 0, near 1 or
+in between), :func:`segment_means` (a gate's mean before, at, between and after two marked
+steps) and :func:`cell_state_input_gradients` (how much each unit's final cell state depends on
+each input, through all routes or along its own cell state only).
 
 Shapes follow :mod:`lstmbook.scratch`: inputs ``x: (batch, time, features)``, traces
 ``(batch, time, hidden)``. Jacobians are computed in float64 whatever the layer's dtype; use a
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmbook.scratch import GRU, LSTM, SimpleRNN
+from lstmbook.scratch import GRU, LSTM, SimpleRNN, reference
 from lstmbook.scratch.init import orthogonal
 from lstmbook.scratch.threads import one_blas_thread
 
@@ -371,24 +373,100 @@ def gate_fractions(values: object, low: float = 0.1, high: float = 0.9) -> dict[
     return {"below": below, "between": 1.0 - below - above, "above": above}
 
 
-def marked_step_means(trace: object, marked: object) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of a per-unit trace at marked steps and at all other steps, for each unit.
+SEGMENTS = (
+    "before the first mark",
+    "at the first mark",
+    "between",
+    "at the second mark",
+    "after the second mark",
+)
+"""The five parts of a sequence with two marked steps, as :func:`segment_means` reports them."""
+
+
+def _check_marks(marks: object, batch: int, steps: int) -> np.ndarray:
+    marks = np.asarray(marks)
+    if marks.shape != (batch, 2) or not np.issubdtype(marks.dtype, np.integer):
+        raise ValueError(
+            f"marks must be integer positions of shape ({batch}, 2), got {marks.shape}"
+        )
+    if not np.all((0 <= marks[:, 0]) & (marks[:, 0] < marks[:, 1]) & (marks[:, 1] < steps)):
+        raise ValueError(f"marks must hold two positions 0 <= first < second < {steps} per row")
+    return marks
+
+
+def segment_means(trace: object, marks: object) -> dict[str, np.ndarray]:
+    """Mean of a per-unit trace in each part of a sequence with two marked steps.
+
+    Pooling "the marked steps" against "all other steps" mixes steps before the first mark (when
+    nothing needs remembering) with steps after it (when a value must be kept); this keeps the
+    five parts apart.
 
     Args:
-        trace: ``(batch, time, hidden)``, e.g. the input-gate values ``trace["i"]``.
-        marked: ``(batch, time)`` booleans (or 0/1), e.g. the marker channel of
-            :func:`lstmbook.data.adding_problem` ``x[..., 1]``.
+        trace: ``(batch, time, hidden)``, e.g. the forget-gate values ``trace["f"]``.
+        marks: ``(batch, 2)`` integer positions ``first < second`` of the two marked steps of
+            each sequence (for :func:`lstmbook.data.adding_problem`:
+            ``np.argwhere(x[..., 1] == 1)[:, 1].reshape(-1, 2)``).
 
     Returns:
-        ``(at_marked, elsewhere)``, each ``(hidden,)``.
+        ``{segment: (hidden,) means}`` for the segments of :data:`SEGMENTS`, in order; a segment
+        that is empty in every sequence (e.g. a mark at step 0) has NaN means.
     """
     trace = np.asarray(trace, dtype=np.float64)
-    marked = np.asarray(marked).astype(bool)
-    if trace.ndim != 3 or marked.shape != trace.shape[:2]:
-        raise ValueError(
-            "trace must be (batch, time, hidden) and marked (batch, time), "
-            f"got {trace.shape} and {marked.shape}"
+    if trace.ndim != 3:
+        raise ValueError(f"trace must be (batch, time, hidden), got shape {trace.shape}")
+    batch, steps, hidden = trace.shape
+    marks = _check_marks(marks, batch, steps)
+    t = np.arange(steps)[None, :]
+    first, second = marks[:, :1], marks[:, 1:]
+    where = (t < first, t == first, (t > first) & (t < second), t == second, t > second)
+    means = {}
+    for name, mask in zip(SEGMENTS, where, strict=True):
+        count = mask.sum()
+        means[name] = (
+            np.einsum("bt,bth->h", mask, trace) / count if count else np.full(hidden, np.nan)
         )
-    if not marked.any() or marked.all():
-        raise ValueError("marked must mark some steps but not all")
-    return trace[marked].mean(axis=0), trace[~marked].mean(axis=0)
+    return means
+
+
+def cell_state_input_gradients(layer: LSTM, x: object, cell_path_only: bool = False) -> np.ndarray:
+    """How much each unit's final cell state depends on each input: ``dc_T[u] / dx_t``.
+
+    Computed with the reference backward step (:func:`lstmbook.scratch.reference.lstm_step_backward`)
+    in float64, one backward pass per unit, starting from ``dc_T = e_u`` and ``dh_T = 0``.
+
+    With ``cell_path_only=True`` the gradient goes back along the unit's own cell state only,
+    ``dc_{t-1} = dc_t * f_t`` (Part 3's cell path), and not through ``h`` and the recurrent
+    weights ``U`` nor through the peepholes; at each step the input still receives what that
+    step's gates pass to it. The difference from the full gradient is the part of the dependence
+    that reaches ``c_T`` through other units and later steps.
+
+    Args:
+        layer: a :class:`~lstmbook.scratch.LSTM` (peepholes allowed).
+        x: ``(batch, time, features)``.
+        cell_path_only: keep only the route along the unit's own cell state.
+
+    Returns:
+        ``(batch, time, features, hidden)``: entry ``[b, t, k, u]`` is ``dc_T[b, u] / dx[b, t, k]``.
+    """
+    if not isinstance(layer, LSTM):
+        raise ValueError(f"layer must be a lstmbook.scratch LSTM, got {type(layer).__name__}")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != layer.input_size:
+        raise ValueError(f"x must be (batch, time, {layer.input_size}), got shape {x.shape}")
+    batch, steps, features = x.shape
+    hidden = layer.hidden_size
+    params = {name: value.astype(np.float64) for name, value in layer.params.items()}
+    _, caches = reference.lstm_forward(x, params, output_peephole=layer.output_peephole)
+    gradients = np.empty((batch, steps, features, hidden))
+    no_dh = np.zeros((batch, hidden))
+    for unit in range(hidden):
+        dh, dc = no_dh, np.zeros((batch, hidden))
+        dc[:, unit] = 1.0
+        for t in reversed(range(steps)):
+            dx, dh_prev, dc_prev, _ = reference.lstm_step_backward(dh, dc, caches[t])
+            gradients[:, t, :, unit] = dx
+            if cell_path_only:
+                dh, dc = no_dh, dc * caches[t]["f_t"]
+            else:
+                dh, dc = dh_prev, dc_prev
+    return gradients
