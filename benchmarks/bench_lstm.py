@@ -28,12 +28,14 @@ import platform
 import statistics
 import time
 import tracemalloc
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from threadpoolctl import threadpool_info  # noqa: E402
 
 from lstmbook.scratch import LSTM, mse_loss  # noqa: E402
 
@@ -128,55 +130,36 @@ def bench_shape(
 
 
 def machine() -> str:
-    model = platform.processor() or platform.machine()
+    """The CPU, the versions, and the kernels NumPy runs: ratios are only comparable next to it.
+
+    The BLAS library, its kernel and its threads come from ``threadpoolctl.threadpool_info()``,
+    the SIMD levels NumPy's own loops dispatch to from ``numpy.show_config``. The same code runs
+    other kernels on other CPUs (Haswell on an AMD EPYC, SkylakeX on an Intel Xeon with
+    AVX-512), and ``OPENBLAS_CORETYPE`` or ``NPY_DISABLE_CPU_FEATURES`` change them.
+    """
+    cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            model = names[0]
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
+            )
     except OSError:
         pass
-    return (
-        f"{model}, {os.cpu_count()} logical CPUs; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}\n"
-        f"{kernels()}"
-    )
-
-
-def kernels() -> str:
-    """The BLAS library and kernel NumPy runs with, and the SIMD levels its own loops dispatch to.
-
-    The same code runs other kernels on other CPUs (Haswell on an AMD EPYC, SkylakeX on an Intel
-    Xeon with AVX-512), and ``OPENBLAS_CORETYPE`` or ``NPY_DISABLE_CPU_FEATURES`` change them:
-    ratios are only comparable next to this line.
-    """
-    from threadpoolctl import threadpool_info
-
-    blas = [
-        f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')} kernels, "
-        f"{pool.get('num_threads')} threads)"
+    blas = "; ".join(  # NumPy's, and SciPy's when TensorFlow has loaded it: where each lives
+        f"{pool['internal_api']} {pool['version']} in {Path(pool['filepath']).parent.name} "
+        f"({pool.get('architecture', '?')} kernels, {pool['num_threads']} threads)"
         for pool in threadpool_info()
-        if pool.get("user_api") == "blas"
-    ]
-    try:
-        from numpy._core._multiarray_umath import (
-            __cpu_baseline__,
-            __cpu_dispatch__,
-            __cpu_features__,
-        )
-    except ImportError:  # NumPy < 2
-        from numpy.core._multiarray_umath import (
-            __cpu_baseline__,
-            __cpu_dispatch__,
-            __cpu_features__,
-        )
-    dispatched = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+        if pool["user_api"] == "blas"
+    )
     coretype = os.environ.get("OPENBLAS_CORETYPE")
+    simd = np.show_config(mode="dicts")["SIMD Extensions"]
     return (
-        f"BLAS: {'; '.join(blas) or 'none found'}"
+        f"{cpu}, {os.cpu_count()} logical CPUs; Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}\n"
+        f"BLAS: {blas or 'none found'}"
         + (f", OPENBLAS_CORETYPE={coretype} (set by this machine)" if coretype else "")
-        + f". NumPy SIMD: baseline {' '.join(__cpu_baseline__)}, "
-        f"dispatched {' '.join(dispatched) or 'none'}"
+        + f". NumPy SIMD: baseline {' '.join(simd['baseline'])}, "
+        f"dispatched {' '.join(simd['found']) or 'none'}"
     )
 
 

@@ -5,9 +5,11 @@ import pandas as pd
 import pytest
 
 from lstmbook.chapters.forecasting import (
+    LinearAR,
     dominant_period,
     error_by_horizon,
     fit_keep_best,
+    fit_linear_ar,
     forecast_errors,
     mae,
     persistence_forecast,
@@ -64,6 +66,68 @@ def test_dominant_period_finds_the_cycle():
         dominant_period(np.array([1.0, np.nan, 2.0, 3.0, 4.0]))
 
 
+def test_dominant_period_is_the_argmax_of_the_sample_autocorrelation():
+    # the estimator by hand: sum of lagged products of the centred series over its sum of squares
+    series = np.random.default_rng(2).normal(size=60).cumsum()
+    centred = series - series.mean()
+    lags = np.arange(3, 16)
+    by_hand = [centred[:-k] @ centred[k:] / (centred @ centred) for k in lags]
+    assert dominant_period(series, min_lag=3, max_lag=15) == lags[np.argmax(by_hand)]
+    with pytest.raises(ValueError, match="max_lag"):
+        dominant_period(series, min_lag=3, max_lag=59)
+
+
+def test_fit_linear_ar_recovers_an_exact_autoregression():
+    # x_t = 0.6 x_{t-1} - 0.3 x_{t-2} + 2 + 0.1 e_t: least squares finds the coefficients,
+    # oldest lag first, intercept last, and leaves the innovations as the error
+    rng = np.random.default_rng(0)
+    series = [0.0, 0.0]
+    for e in rng.normal(size=2000):
+        series.append(0.6 * series[-1] - 0.3 * series[-2] + 2 + 0.1 * e)
+    x, y = make_windows(np.array(series), window=5)
+    ar = fit_linear_ar(x, y, lags=2)
+    assert isinstance(ar, LinearAR) and ar.lags == 2 and ar.weights.shape == (3,)
+    np.testing.assert_allclose(ar.weights, [-0.3, 0.6, 2.0], atol=0.05)
+    forecast = ar(x)
+    assert forecast.shape == (len(x), 1) and forecast.dtype == np.float64
+    assert 0.09 < rmse(y, forecast) < 0.11
+    # 2-D windows and 1-D targets give the same fit; the whole window is the default
+    np.testing.assert_array_equal(fit_linear_ar(x[..., 0], y[:, 0], lags=2).weights, ar.weights)
+    assert fit_linear_ar(x, y).lags == 5
+    # it is a one-step model: recursive_forecast accepts it
+    assert recursive_forecast(ar, x[:3], horizon=4).shape == (3, 4)
+
+
+def test_fit_linear_ar_is_the_least_squares_solution():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(30, 4, 1)), rng.normal(size=(30, 1))
+    ar = fit_linear_ar(x, y, lags=3)
+    design = np.concatenate([x[:, -3:, 0], np.ones((30, 1))], axis=1)
+    # the residual is orthogonal to every column of the design (the normal equations)
+    np.testing.assert_allclose(design.T @ (y[:, 0] - design @ ar.weights), 0.0, atol=1e-10)
+    np.testing.assert_allclose(ar(x)[:, 0], design @ ar.weights)
+
+
+def test_fit_linear_ar_validates():
+    x, y = np.zeros((10, 4, 1)), np.zeros((10, 1))
+    with pytest.raises(ValueError, match="lags"):
+        fit_linear_ar(x, y, lags=0)
+    with pytest.raises(ValueError, match="shorter than lags=5"):
+        fit_linear_ar(x, y, lags=5)
+    with pytest.raises(ValueError, match="univariate"):
+        fit_linear_ar(np.zeros((10, 4, 2)), y)
+    with pytest.raises(ValueError, match="y must have shape"):
+        fit_linear_ar(x, np.zeros((9, 1)))
+    with pytest.raises(ValueError, match="y must be finite"):
+        fit_linear_ar(x, np.full((10, 1), np.nan))
+    with pytest.raises(ValueError, match="x must be finite"):
+        fit_linear_ar(np.full((10, 4, 1), np.inf), y)
+    with pytest.raises(ValueError, match="at least lags \\+ 1 = 5 windows"):
+        fit_linear_ar(x[:4], y[:4])
+    with pytest.raises(ValueError, match="shorter than lags=4"):
+        fit_linear_ar(np.random.default_rng(0).normal(size=(10, 4)), y)(np.zeros((2, 3)))
+
+
 def test_recursive_forecast_feeds_predictions_back():
     # a "model" that predicts last value + 1 continues a ramp exactly
     x = np.arange(10.0).reshape(2, 5)
@@ -99,6 +163,16 @@ def test_metrics():
     np.testing.assert_allclose(error_by_horizon(y, p, mae), [0.5, 2.0])
     with pytest.raises(ValueError, match="same non-empty shape"):
         rmse(y, p[:, :1])
+    with pytest.raises(ValueError, match="finite"):
+        mae(y, np.full((2, 2), np.nan))
+
+
+def test_rmse_is_over_all_elements_not_the_mean_of_the_columns():
+    y = np.zeros((2, 2))
+    p = np.array([[3.0, 0.0], [3.0, 4.0]])  # column RMSEs 3 and 2*sqrt(2); over all: sqrt(34/4)
+    assert rmse(y, p) == pytest.approx(np.sqrt(34 / 4))
+    assert rmse(y[:, 0], p[:, 0]) == pytest.approx(3.0)
+    assert isinstance(rmse(y, p), float) and isinstance(mae(y, p), float)
 
 
 def test_forecast_errors_table_is_sorted_by_rmse():

@@ -104,6 +104,26 @@ def test_linear_interpolate_matches_pandas_inside_the_window():
         np.testing.assert_allclose(got[k], frame.to_numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_forward_fill_matches_pandas_inside_the_window():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20, 15, 2))
+    x[rng.random(x.shape) < 0.5] = NAN
+    x[3, :, 1] = NAN  # one empty column
+    got = missing.forward_fill(x, empty_value=-7.0)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    for k in range(x.shape[0]):
+        frame = pd.DataFrame(x[k]).ffill().bfill().fillna(-7.0)
+        np.testing.assert_array_equal(got[k], frame.to_numpy(dtype=np.float32))
+
+
+@pytest.mark.parametrize("function", [missing.forward_fill, missing.linear_interpolate])
+def test_filling_never_crosses_into_the_neighbouring_window(function):
+    # window 1 starts and window 0 ends with a gap: neither may borrow from the other
+    x = _windows([1, 2, NAN], [NAN, 5, 6], [NAN, NAN, NAN])
+    filled = function(x, empty_value=-1)[:, :, 0]
+    np.testing.assert_array_equal(filled, [[1, 2, 2], [5, 5, 6], [-1, -1, -1]])
+
+
 def test_linear_interpolate_does_not_look_past_the_window_end():
     x = _windows([0, NAN, 2, NAN, NAN])
     np.testing.assert_allclose(missing.linear_interpolate(x)[0, :, 0], [0, 1, 2, 2, 2])

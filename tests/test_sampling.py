@@ -126,9 +126,19 @@ def test_entropy_of_known_distributions():
     assert rows.shape == (2,)
     assert rows[0] == pytest.approx(math.log(2))
     assert rows[1] == pytest.approx(-(0.9 * math.log(0.9) + 0.1 * math.log(0.1)))
-    for bad in (np.array([0.5, -0.1, 0.6]), np.array([np.nan, 1.0]), np.zeros((2, 0))):
+    for bad in (
+        np.array([0.5, -0.1, 0.6]),
+        np.array([np.nan, 1.0]),
+        np.zeros((2, 0)),
+        np.array([[0.5, 0.5], [0.0, 0.0]]),  # a row without any probability
+    ):
         with pytest.raises(ValueError, match="probs"):
             entropy(bad)
+    assert isinstance(entropy(np.full(4, 0.25)), np.ndarray)  # 0-d for one row
+    # along the last axis, for any leading shape
+    probs = softmax_with_temperature(np.random.default_rng(0).normal(size=(3, 4, 5)))
+    by_hand = -(probs * np.log(probs)).sum(-1)
+    np.testing.assert_allclose(entropy(probs), by_hand, rtol=1e-12)
 
 
 def test_tempered_entropy_grows_with_temperature():

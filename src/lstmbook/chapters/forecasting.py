@@ -1,4 +1,6 @@
-"""Forecasting helpers: honest baselines, recursive multi-step forecasts, error metrics.
+"""Serves code/03 (sunspots) and faq/03 (hidden units): forecasting baselines and yardsticks.
+
+Honest baselines, recursive multi-step forecasts, error metrics.
 
 A forecasting model is only as good as the simplest rule it beats. This module holds the rules
 and the yardsticks used in the sunspot chapter, for windows made by
@@ -6,25 +8,32 @@ and the yardsticks used in the sunspot chapter, for windows made by
 
 - :func:`persistence_forecast`: tomorrow equals today (the last value of the window);
 - :func:`seasonal_naive_forecast`: the value one period earlier (for sunspots, ~11 years);
-- :func:`dominant_period`: the lag of the highest autocorrelation, to pick that period from the
-  training data instead of typing it in;
+- :func:`dominant_period`: the lag of the highest autocorrelation (``statsmodels``' ``acf``), to
+  pick that period from the training data instead of typing it in;
+- :func:`fit_linear_ar`: the linear autoregression fitted by least squares, the baseline a
+  network has to beat (a :class:`LinearAR` forecasts like a one-step model);
 - :func:`recursive_forecast`: several steps ahead with a one-step model, feeding each prediction
   back into the window;
 - :func:`fit_keep_best`: train a scratch model and keep the weights of its best validation epoch;
-- :func:`rmse`, :func:`mae`, :func:`error_by_horizon`, :func:`forecast_errors`.
+- :func:`rmse`, :func:`mae` (scikit-learn's metrics over all elements), :func:`error_by_horizon`,
+  :func:`forecast_errors`.
 
-Everything is NumPy; a model enters only as a ``predict`` callable, so the same code serves a
-:class:`lstmbook.scratch.Sequential` and a Keras model.
+A model enters only as a ``predict`` callable, so the same code serves a
+:class:`lstmbook.scratch.Sequential`, a Keras model and a :class:`LinearAR`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lstmbook.data._checks import check_int
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _windows(x: Any, name: str = "x") -> np.ndarray:
@@ -102,10 +111,12 @@ def seasonal_naive_forecast(
 def dominant_period(series: Any, min_lag: int = 2, max_lag: int | None = None) -> int:
     """The lag in ``[min_lag, max_lag]`` at which the series' autocorrelation is highest.
 
-    Fit it on the training part only (the period is then a parameter learned from the past).
+    The autocorrelation is ``statsmodels.tsa.stattools.acf`` (the usual estimator: the sum of
+    products of the centred series and its lagged copy, over the sum of squares). Fit it on the
+    training part only (the period is then a parameter learned from the past).
 
     Args:
-        series: ``(time,)`` numbers without NaN.
+        series: ``(time,)`` numbers without NaN (array or pandas Series).
         min_lag: smallest lag considered (>= 1); small lags are always highly correlated, so
             start beyond them.
         max_lag: largest lag considered; default ``len(series) // 2``.
@@ -113,6 +124,8 @@ def dominant_period(series: Any, min_lag: int = 2, max_lag: int | None = None) -
     Returns:
         The lag, an int.
     """
+    from statsmodels.tsa.stattools import acf
+
     values = np.asarray(getattr(series, "to_numpy", lambda: series)(), dtype=np.float64)
     if values.ndim != 1 or values.size < 4:
         raise ValueError(f"series must be 1-D with at least 4 values, got shape {values.shape}")
@@ -125,13 +138,89 @@ def dominant_period(series: Any, min_lag: int = 2, max_lag: int | None = None) -
             f"need min_lag <= max_lag < len(series) - 1 = {values.size - 1}, "
             f"got min_lag={min_lag}, max_lag={max_lag}"
         )
-    centred = values - values.mean()
-    denominator = float(np.dot(centred, centred))
-    if denominator == 0:
+    if np.all(values == values[0]):
         raise ValueError("series is constant: its autocorrelation is undefined")
-    lags = np.arange(min_lag, max_lag + 1)
-    acf = np.array([np.dot(centred[:-lag], centred[lag:]) / denominator for lag in lags])
-    return int(lags[np.argmax(acf)])
+    correlations = acf(values, nlags=max_lag, fft=False)  # (max_lag + 1,), lag 0 first
+    return min_lag + int(np.argmax(correlations[min_lag:]))
+
+
+@dataclass(frozen=True)
+class LinearAR:
+    """A fitted linear autoregression: ``y = w_1 x_{t-p+1} + ... + w_p x_t + b``.
+
+    Made by :func:`fit_linear_ar`. Calling it forecasts one step from windows, like a one-step
+    model's ``predict``, so it also serves :func:`recursive_forecast`.
+
+    Attributes:
+        weights: ``(lags + 1,)`` float64: the coefficients of the last ``lags`` values of a
+            window, oldest first, then the intercept ``b``.
+    """
+
+    weights: np.ndarray
+
+    @property
+    def lags(self) -> int:
+        """How many of the most recent values of a window the forecast reads."""
+        return self.weights.size - 1
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """One-step forecasts: windows ``(n, window)`` or ``(n, window, 1)`` -> ``(n, 1)`` float64.
+
+        ``window`` must be at least :attr:`lags`; only the last ``lags`` values are read.
+        """
+        return (_ar_design(x, self.lags) @ self.weights)[:, None]
+
+
+def _ar_design(x: Any, lags: int) -> np.ndarray:
+    """The least-squares design: the last ``lags`` values of each window and a column of ones."""
+    values = _windows(x)
+    if values.shape[2] != 1:
+        raise ValueError(
+            f"a linear autoregression reads a univariate series, got {values.shape[2]} features"
+        )
+    if values.shape[1] < lags:
+        raise ValueError(f"the windows ({values.shape[1]} steps) are shorter than lags={lags}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("x must be finite (no NaN or inf)")
+    return np.concatenate([values[:, -lags:, 0], np.ones((values.shape[0], 1))], axis=1)
+
+
+def fit_linear_ar(x: Any, y: Any, lags: int | None = None) -> LinearAR:
+    """Fit the linear autoregression AR(``lags``) with an intercept by least squares.
+
+    The honest baseline of a one-step forecaster: the best *linear* function of the last
+    ``lags`` values of each window (``numpy.linalg.lstsq`` in float64). Fit it on the training
+    windows only, the same windows the network sees.
+
+    Args:
+        x: training windows ``(n, window)`` or ``(n, window, 1)`` of a univariate series.
+        y: their next values, ``(n,)`` or ``(n, 1)``.
+        lags: how many of the most recent values to regress on, ``1 <= lags <= window``;
+            default the whole window.
+
+    Returns:
+        A :class:`LinearAR`; ``model(x)`` maps windows ``(m, window[, 1])`` to ``(m, 1)``.
+    """
+    values = _windows(x)
+    lags = values.shape[1] if lags is None else check_int("lags", lags, 1)
+    design = _ar_design(values, lags)
+    target = np.asarray(y, dtype=np.float64)
+    if target.ndim == 2 and target.shape[1] == 1:
+        target = target[:, 0]
+    if target.shape != (values.shape[0],):
+        raise ValueError(
+            f"y must have shape ({values.shape[0]},) or ({values.shape[0]}, 1) to match x, "
+            f"got {np.shape(y)}"
+        )
+    if not np.all(np.isfinite(target)):
+        raise ValueError("y must be finite (no NaN or inf)")
+    if values.shape[0] < lags + 1:
+        raise ValueError(
+            f"need at least lags + 1 = {lags + 1} windows to fit {lags + 1} weights, "
+            f"got {values.shape[0]}"
+        )
+    weights, *_ = np.linalg.lstsq(design, target, rcond=None)
+    return LinearAR(weights)
 
 
 def recursive_forecast(predict: Callable[[np.ndarray], Any], x: Any, horizon: int) -> np.ndarray:
@@ -247,19 +336,30 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"y_true and y_pred must have the same non-empty shape, got {true.shape} and {pred.shape}"
         )
+    if not (np.all(np.isfinite(true)) and np.all(np.isfinite(pred))):
+        raise ValueError("y_true and y_pred must be finite (no NaN or inf)")
     return true, pred
 
 
 def rmse(y_true: Any, y_pred: Any) -> float:
-    """Root mean squared error over all elements (in the units of the data)."""
+    """Root mean squared error over all elements (in the units of the data).
+
+    ``y_true`` and ``y_pred``: the same shape, e.g. ``(n, horizon)``. This is scikit-learn's
+    ``root_mean_squared_error`` of the flattened arrays (scikit-learn alone would average the
+    errors of the columns instead).
+    """
+    from sklearn.metrics import root_mean_squared_error
+
     true, pred = _pair(y_true, y_pred)
-    return float(np.sqrt(np.mean(np.square(pred - true))))
+    return float(root_mean_squared_error(true.reshape(-1), pred.reshape(-1)))
 
 
 def mae(y_true: Any, y_pred: Any) -> float:
-    """Mean absolute error over all elements (in the units of the data)."""
+    """Mean absolute error over all elements (in the units of the data), as :func:`rmse`."""
+    from sklearn.metrics import mean_absolute_error
+
     true, pred = _pair(y_true, y_pred)
-    return float(np.mean(np.abs(pred - true)))
+    return float(mean_absolute_error(true.reshape(-1), pred.reshape(-1)))
 
 
 def error_by_horizon(
@@ -272,7 +372,7 @@ def error_by_horizon(
     return np.array([metric(true[:, h], pred[:, h]) for h in range(true.shape[1])])
 
 
-def forecast_errors(y_true: Any, forecasts: Mapping[str, Any]):
+def forecast_errors(y_true: Any, forecasts: Mapping[str, Any]) -> pd.DataFrame:
     """A table of RMSE and MAE, one row per named forecast, sorted by RMSE (best first).
 
     Args:

@@ -1,11 +1,12 @@
-"""Missing values in sequences: find gaps, remove values at random, fill, flag, mask.
+"""Serves faq/04 (missing data): find gaps, remove values at random, fill, flag, mask.
 
 The strategies compared in the FAQ chapter on missing data, each a function on windows
 ``x: (n, time, features)`` in which ``NaN`` marks a missing value:
 
 - :func:`zero_fill` (the article's 零填充) and :func:`fill_for_masking` (zeros plus the step mask
   that ``keras.layers.Masking`` would compute, checked for collisions with real values);
-- :func:`forward_fill` (last observation carried forward) and :func:`linear_interpolate`;
+- :func:`forward_fill` (last observation carried forward) and :func:`linear_interpolate`, pandas'
+  ``ffill`` and ``interpolate`` applied along time to every window and feature;
 - :func:`add_missing_indicators`: values plus a 0/1 "observed" channel and the time since the
   last observation, the inputs of the GRU-D paper's "GRU-Simple" baseline (Che et al., 2018).
 
@@ -24,10 +25,12 @@ each, for several missing rates and seeds, and scores it against the known truth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from lstmbook.chapters.forecasting import rmse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,12 +105,31 @@ def zero_fill(x: Any, value: float = 0.0) -> np.ndarray:
     return np.where(np.isnan(values := _windows("x", x)), value, values).astype(np.float32)
 
 
+def _fill_along_time(
+    x: Any, fill: Callable[[pd.DataFrame], pd.DataFrame], empty_value: float
+) -> np.ndarray:
+    """Apply a pandas filling along time to every window and feature of ``x``, separately.
+
+    ``x: (n, time, features)`` becomes a ``(time, n * features)`` DataFrame, one column per
+    window and feature, so that ``fill`` never crosses from one window into the next; what
+    ``fill`` leaves missing (a column without any observation) becomes ``empty_value``.
+    Returns ``(n, time, features)`` float32.
+    """
+    import pandas as pd
+
+    values = _windows("x", x)
+    n, time, features = values.shape
+    columns = pd.DataFrame(values.transpose(1, 0, 2).reshape(time, n * features))
+    filled = fill(columns).fillna(empty_value).to_numpy(dtype=np.float64)
+    return filled.reshape(time, n, features).transpose(1, 0, 2).astype(np.float32)
+
+
 def forward_fill(x: Any, empty_value: float = 0.0) -> np.ndarray:
     """Carry the last observed value forward in time, inside each window and feature.
 
     Steps before the first observation of a window take that first observation (a backward fill
     that still uses only the window). A window and feature with no observation at all is filled
-    with ``empty_value``.
+    with ``empty_value``. This is pandas' ``ffill().bfill()`` along time, per window and feature.
 
     Args:
         x: ``(n, time, features)`` with NaN for missing values.
@@ -116,14 +138,7 @@ def forward_fill(x: Any, empty_value: float = 0.0) -> np.ndarray:
     Returns:
         ``(n, time, features)`` float32 without NaN.
     """
-    values = _windows("x", x)
-    observed = ~np.isnan(values)
-    steps = np.arange(values.shape[1])[None, :, None]
-    last = np.maximum.accumulate(np.where(observed, steps, -1), axis=1)
-    first = np.argmax(observed, axis=1)[:, None, :]  # first observed step (0 if none)
-    source = np.where(last >= 0, last, first)
-    filled = np.take_along_axis(values, source, axis=1)
-    return np.where(np.isnan(filled), empty_value, filled).astype(np.float32)
+    return _fill_along_time(x, lambda frame: frame.ffill().bfill(), empty_value)
 
 
 def linear_interpolate(x: Any, empty_value: float = 0.0) -> np.ndarray:
@@ -131,7 +146,9 @@ def linear_interpolate(x: Any, empty_value: float = 0.0) -> np.ndarray:
 
     Before the first and after the last observation of a window the nearest observation is
     held constant (so a gap at the end of a window is forward-filled: nothing after the window
-    is used). A window and feature with no observation is filled with ``empty_value``.
+    is used). A window and feature with no observation is filled with ``empty_value``. This is
+    pandas' ``interpolate(method="linear", limit_direction="both")`` along time, per window and
+    feature.
 
     Args:
         x: ``(n, time, features)`` with NaN for missing values.
@@ -140,17 +157,9 @@ def linear_interpolate(x: Any, empty_value: float = 0.0) -> np.ndarray:
     Returns:
         ``(n, time, features)`` float32 without NaN.
     """
-    values = _windows("x", x)
-    steps = np.arange(values.shape[1])
-    for k in range(values.shape[0]):
-        for j in range(values.shape[2]):
-            column = values[k, :, j]
-            missing = np.isnan(column)
-            if missing.all():
-                column[:] = empty_value
-            elif missing.any():
-                column[missing] = np.interp(steps[missing], steps[~missing], column[~missing])
-    return values.astype(np.float32)
+    return _fill_along_time(
+        x, lambda frame: frame.interpolate(method="linear", limit_direction="both"), empty_value
+    )
 
 
 def impute(x: Any, method: str) -> np.ndarray:
@@ -290,7 +299,7 @@ def strategy_inputs(x: Any, strategy: str, mask_value: float = -99.0) -> np.ndar
     - ``"indicators"``: :func:`add_missing_indicators` (values, observed flag, time since);
     - ``"masking"``: the values filled with ``mask_value`` (:func:`fill_for_masking`) plus, as
       the last column, the step flag (1 = observed) that
-      :class:`lstmbook.keras_side.side_by_side.StackedLSTMCell` reads for a model with ``masked=True``.
+      :class:`lstmbook.keras_side.side_by_side.SideBySideLSTMCell` reads for a model with ``masked=True``.
       For ``keras.layers.Masking(mask_value)`` in front of a ``keras.layers.LSTM`` feed the
       values only (``[..., :-1]``): Masking computes the same flag from them.
 
@@ -421,17 +430,13 @@ def forecast_with_gaps(
     )
     predicted = predict_side_by_side(model, stacked[test_rows])[..., 0]
     predicted = predicted + np.stack(levels, axis=1)[test_rows]
-    true = truth[test_rows]
+    true = truth[test_rows, 0]
     records = [
-        {"rate": rate, "seed": seed, "strategy": strategy, "rmse": _rmse(predicted[:, k], true)}
+        {"rate": rate, "seed": seed, "strategy": strategy, "rmse": rmse(true, predicted[:, k])}
         for k, (rate, seed, strategy) in enumerate(rows)
     ]
     records += [
-        {"rate": rate, "seed": seed, "strategy": name, "rmse": _rmse(last[test_rows], true)}
+        {"rate": rate, "seed": seed, "strategy": name, "rmse": rmse(true, last[test_rows])}
         for rate, seed, name, last, _ in persistence
     ]
     return pd.DataFrame.from_records(records)
-
-
-def _rmse(predicted: np.ndarray, true: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(predicted - true[:, 0]))))

@@ -1,15 +1,18 @@
-"""Sampling from a character-level language model: temperature, seeded generation, baselines.
+"""Serves code/05 (generating text): sampling from a character-level language model.
+
+Temperature, seeded generation, baselines.
 
 A language model outputs logits over the vocabulary at every step. To *generate* text, draw the
 next character from ``softmax(logits / temperature)``, feed it back in, repeat:
 
-- :func:`softmax_with_temperature`: temperature ``< 1`` sharpens the distribution (safer, more
-  repetitive text), ``> 1`` flattens it (more surprising, more mistakes), ``0`` is greedy argmax;
+- :func:`softmax_with_temperature`: ``scipy.special.softmax`` of the scaled logits; temperature
+  ``< 1`` sharpens the distribution (safer, more repetitive text), ``> 1`` flattens it (more
+  surprising, more mistakes), ``0`` is greedy argmax;
 - :func:`sample_from_logits`: one seeded draw per row;
 - :func:`generate`: text from a :class:`lstmbook.scratch.Sequential` (one-hot inputs), carrying
   each recurrent layer's state from step to step, so each new character costs one step;
   :func:`generate_with_entropy` also returns the entropy of every distribution drawn from;
-- :func:`entropy`: the entropy of probability rows, in nats;
+- :func:`entropy`: the entropy of probability rows, in nats (``scipy.stats.entropy``);
 - :func:`one_hot`: ids to the one-hot inputs such a model reads;
 - :func:`unigram_cross_entropy` (from :mod:`lstmbook.data.text`) is the baseline a model must
   beat; :func:`bits_per_char` converts nats to bits.
@@ -23,6 +26,8 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.special import softmax
+from scipy.stats import entropy as _scipy_entropy
 
 from lstmbook.data._checks import check_int
 from lstmbook.data.text import CharVocab, unigram_cross_entropy
@@ -72,11 +77,7 @@ def softmax_with_temperature(logits: Any, temperature: float = 1.0) -> np.ndarra
         probs = np.zeros_like(scores)
         np.put_along_axis(probs, np.argmax(scores, axis=-1)[..., None], 1.0, axis=-1)
         return probs
-    scaled = scores / temperature
-    scaled -= scaled.max(axis=-1, keepdims=True)
-    probs = np.exp(scaled)
-    probs /= probs.sum(axis=-1, keepdims=True)
-    return probs
+    return softmax(scores / temperature, axis=-1)
 
 
 def sample_from_logits(
@@ -108,16 +109,17 @@ def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def entropy(probs: Any) -> np.ndarray:
     """The entropy ``-sum_k p_k ln p_k`` (nats) of each row of ``probs`` ``(..., vocab)``.
 
-    Terms with ``p_k = 0`` count as 0 (the limit of ``p ln p``). Returns an array of shape
-    ``probs.shape[:-1]`` (0-d for one row); divide by ``ln 2`` for bits.
+    ``scipy.stats.entropy`` along the last axis, after checking the rows: terms with
+    ``p_k = 0`` count as 0 (the limit of ``p ln p``), and a row is normalised to sum to 1 first.
+    Returns a float64 array of shape ``probs.shape[:-1]`` (0-d for one row); divide by ``ln 2``
+    for bits.
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim == 0 or p.shape[-1] == 0:
         raise ValueError(f"probs must have a non-empty last (vocabulary) axis, got {p.shape}")
-    if not np.all(np.isfinite(p)) or p.min() < 0:
-        raise ValueError("probs must be finite and non-negative")
-    logs = np.log(np.where(p > 0, p, 1.0))
-    return -(p * logs).sum(axis=-1)
+    if not np.all(np.isfinite(p)) or p.min() < 0 or not np.all(p.sum(axis=-1) > 0):
+        raise ValueError("probs must be finite and non-negative, each row with a positive sum")
+    return np.asarray(_scipy_entropy(p, axis=-1), dtype=np.float64)
 
 
 def one_hot(ids: Any, depth: int, dtype: object = np.float32) -> np.ndarray:
@@ -194,7 +196,7 @@ def generate_with_entropy(
     x = one_hot(vocab.encode(prompt)[None, :], vocab.size, dtype=first.dtype)
     states: list[Any] = [None] * len(model.recurrent)
     generated: list[int] = []
-    entropies = np.zeros(length)
+    drawn_from = np.zeros((length, vocab.size))  # the distribution of every generated character
     for step in range(length):
         hs = x
         for k, layer in enumerate(model.recurrent):
@@ -206,10 +208,11 @@ def generate_with_entropy(
             )
         logits, _ = head.forward(hs[:, -1])
         probs = softmax_with_temperature(logits[0], temperature)
-        entropies[step] = entropy(probs)
+        drawn_from[step] = probs
         next_id = int(_draw(probs, rng))
         generated.append(next_id)
         x = one_hot(np.array([[next_id]]), vocab.size, dtype=first.dtype)
+    entropies = entropy(drawn_from) if length else np.zeros(0)
     return prompt + vocab.decode(generated), entropies
 
 
