@@ -123,6 +123,44 @@ def test_softmax_cross_entropy_gradient(shape):
     assert errors["dx"] < TOL
 
 
+def test_softmax_cross_entropy_ignoring_a_class():
+    """Positions labelled ignore_class get no gradient and leave the mean; the rest as without."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=3.0, size=(3, 6, 4))
+    labels = rng.integers(0, 4, size=(3, 6))
+    labels[0, 4:] = labels[2, 2:] = -1
+    errors = gradcheck(lambda z, y: softmax_cross_entropy(z, y, ignore_class=-1), logits, labels)
+    assert errors["dx"] < TOL
+    loss, grad = softmax_cross_entropy(logits, labels, ignore_class=-1)
+    kept = labels != -1
+    expected, _ = softmax_cross_entropy(logits[kept], labels[kept])
+    assert loss == pytest.approx(expected, rel=1e-12)
+    assert not grad[~kept].any()
+    with pytest.raises(ValueError, match="nothing to learn"):
+        softmax_cross_entropy(logits, np.full((3, 6), -1), ignore_class=-1)
+    with pytest.raises(ValueError, match="other than ignore_class"):
+        softmax_cross_entropy(logits, np.full((3, 6), -2), ignore_class=-1)
+
+
+def test_sequential_evaluate_with_ignore_class_is_the_mean_over_labelled_steps():
+    rng = np.random.default_rng(5)
+    model = Sequential(
+        [LSTM(2, 3, dtype=np.float64, seed=0)],
+        head=Dense(3, 4, dtype=np.float64, seed=1),
+        return_sequences=True,
+        ignore_class=-1,
+    )
+    x = rng.normal(size=(5, 6, 2))
+    labels = rng.integers(0, 4, size=(5, 6))
+    labels[:, 4:] = -1
+    labels[1] = -1  # a sequence with no target at all
+    logits = model.predict(x)
+    expected, _ = softmax_cross_entropy(logits, labels, ignore_class=-1)
+    assert model.evaluate(x, labels, batch_size=2) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="cross-entropy loss only"):
+        Sequential([LSTM(2, 3)], head=Dense(3, 1), loss="mse", ignore_class=-1)
+
+
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "mse"])
 def test_sequential_gradients_through_the_stack(return_sequences, loss):

@@ -128,6 +128,12 @@ def test_losses_equal_keras():
     ours, _ = softmax_cross_entropy(logits, labels)
     theirs = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
     assert ours == pytest.approx(float(theirs), rel=1e-5)
+    labels[0, 3:] = labels[2, 1:] = -1  # padded steps: no target
+    ours, _ = softmax_cross_entropy(logits, labels, ignore_class=-1)
+    theirs = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)(
+        labels, logits
+    )
+    assert ours == pytest.approx(float(theirs), rel=1e-5)
     pred = rng.normal(size=(4, 3)).astype(np.float32)
     target = rng.normal(size=(4, 3)).astype(np.float32)
     assert mse_loss(pred, target)[0] == pytest.approx(

@@ -39,7 +39,9 @@ def mse_loss(pred: object, target: object) -> tuple[float, np.ndarray]:
     return loss, diff
 
 
-def softmax_cross_entropy(logits: object, labels: object) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    logits: object, labels: object, ignore_class: int | None = None
+) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy on integer class labels, averaged over all labelled positions.
 
     ``loss = -mean(log softmax(logits)[label])``, computed with the log-sum-exp shift so that
@@ -48,6 +50,10 @@ def softmax_cross_entropy(logits: object, labels: object) -> tuple[float, np.nda
     Args:
         logits: ``(batch, classes)`` or ``(batch, time, classes)``.
         labels: integers in ``[0, classes)``, ``(batch,)`` or ``(batch, time)``.
+        ignore_class: a label value that means "no target here" (e.g. ``-1`` at the padded steps
+            of variable-length sequences): those positions add nothing to the loss, get a zero
+            gradient, and the mean runs over the other positions only, as in Keras's
+            ``SparseCategoricalCrossentropy(ignore_class=...)``.
 
     Returns:
         ``(loss, dlogits)`` with ``dlogits`` shaped like ``logits``.
@@ -67,6 +73,8 @@ def softmax_cross_entropy(logits: object, labels: object) -> tuple[float, np.nda
             f"labels must have shape {logits.shape[:-1]} (logits without the class axis), "
             f"got shape {labels.shape}"
         )
+    if ignore_class is not None:
+        return _cross_entropy_ignoring(logits, labels, int(ignore_class))
     classes = logits.shape[-1]
     if labels.min() < 0 or labels.max() >= classes:
         raise ValueError(
@@ -78,4 +86,29 @@ def softmax_cross_entropy(logits: object, labels: object) -> tuple[float, np.nda
     grad = np.exp(log_p)  # softmax
     np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1.0, axis=-1)
     grad /= labels.size
+    return loss, grad
+
+
+def _cross_entropy_ignoring(
+    logits: np.ndarray, labels: np.ndarray, ignore_class: int
+) -> tuple[float, np.ndarray]:
+    """:func:`softmax_cross_entropy` over the positions whose label is not ``ignore_class``."""
+    labelled = labels != ignore_class
+    count = int(labelled.sum())
+    if count == 0:
+        raise ValueError(f"every label equals ignore_class={ignore_class}: nothing to learn from")
+    classes = logits.shape[-1]
+    kept = labels[labelled]
+    if kept.min() < 0 or kept.max() >= classes:
+        raise ValueError(
+            f"labels other than ignore_class must lie in [0, {classes}), got values from "
+            f"{kept.min()} to {kept.max()}"
+        )
+    index = np.where(labelled, labels, 0)[..., None].astype(np.intp)
+    log_p = log_softmax(logits)
+    nll = -np.take_along_axis(log_p, index, axis=-1)[..., 0]
+    loss = float(nll[labelled].sum() / count)
+    grad = np.exp(log_p)  # softmax
+    np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1.0, axis=-1)
+    grad *= labelled[..., None] / count
     return loss, grad

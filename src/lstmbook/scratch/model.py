@@ -14,6 +14,7 @@ layers under a final ``keras.layers.LSTM(...)``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -43,6 +44,9 @@ class Sequential:
             labels ``(B,)`` or ``(B, T)``) or ``"mse"`` (targets shaped like the outputs).
         optimizer: an :class:`~lstmbook.scratch.Optimizer`; ``Adam(1e-3)`` by default.
         clip_norm: clip the global gradient norm of each step to this value (None: no clipping).
+        ignore_class: with the cross-entropy loss, a label value that marks positions without a
+            target (e.g. ``-1`` at padded steps): they add nothing to the loss or the gradients
+            (:func:`~lstmbook.scratch.losses.softmax_cross_entropy`).
     """
 
     def __init__(
@@ -53,6 +57,7 @@ class Sequential:
         loss: str = "sparse_categorical_crossentropy",
         optimizer: Optimizer | None = None,
         clip_norm: float | None = None,
+        ignore_class: int | None = None,
     ) -> None:
         self.recurrent = list(recurrent)
         if not self.recurrent:
@@ -76,8 +81,17 @@ class Sequential:
             raise ValueError(f"clip_norm must be None or a finite number > 0, got {clip_norm!r}")
         self.head = head
         self.return_sequences = bool(return_sequences)
+        if ignore_class is not None and loss != "sparse_categorical_crossentropy":
+            raise ValueError(
+                f"ignore_class applies to the cross-entropy loss only, got loss={loss!r}"
+            )
         self.loss_name = loss
-        self.loss_fn = LOSSES[loss]
+        self.ignore_class = ignore_class
+        self.loss_fn = (
+            LOSSES[loss]
+            if ignore_class is None
+            else functools.partial(softmax_cross_entropy, ignore_class=int(ignore_class))
+        )
         self.optimizer = optimizer if optimizer is not None else Adam(1e-3)
         self.clip_norm = clip_norm
         self._spare: list | None = None  # caches of the last forward pass, recycled by the next
@@ -100,7 +114,9 @@ class Sequential:
         inner = ", ".join(repr(layer) for layer in self.recurrent)
         return (
             f"Sequential([{inner}], head={self.head!r}, return_sequences={self.return_sequences}, "
-            f"loss={self.loss_name!r}, optimizer={self.optimizer!r}, clip_norm={self.clip_norm})"
+            f"loss={self.loss_name!r}, optimizer={self.optimizer!r}, clip_norm={self.clip_norm}"
+            + ("" if self.ignore_class is None else f", ignore_class={self.ignore_class}")
+            + ")"
         )
 
     # ----------------------------------------------------------------- passes
@@ -187,15 +203,24 @@ class Sequential:
         return np.concatenate(parts, axis=0)
 
     def evaluate(self, x: object, y: object, batch_size: int = 256) -> float:
-        """Mean loss over the whole data set (batches weighted by their size)."""
+        """Mean loss over the whole data set (batches weighted by their size, or by their
+        labelled positions with ``ignore_class``)."""
         x = self._inputs(x)
         y = self._target(y, len(x))
         batch_size = _checks.positive_int("batch_size", batch_size)
-        total = 0.0
+        total, weight = 0.0, 0
         for s in range(0, len(x), batch_size):
             out, _ = self._forward(x[s : s + batch_size])
-            total += self.loss_fn(out, y[s : s + batch_size])[0] * len(out)
-        return total / len(x)
+            labels = y[s : s + batch_size]
+            if self.ignore_class is None:
+                n = len(out)
+            else:
+                n = int(np.sum(labels != self.ignore_class))
+                if n == 0:
+                    continue
+            total += self.loss_fn(out, labels)[0] * n
+            weight += n
+        return total / weight
 
     def fit(
         self,
