@@ -233,9 +233,9 @@ def build_cnn_classifier(
         raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
     if steps is not None:
         steps = check_int("steps", steps, 1)
-        length = steps
+        remaining = steps  # a clear error here, not deep inside Keras, if a window does not fit
         for k, d in zip(kernels, dils, strict=True):
-            length = conv_output_length(length, k, dilation=d, padding=padding)
+            remaining = conv_output_length(remaining, k, dilation=d, padding=padding)
     inputs = keras.Input(shape=(steps, n_features), name="x")
     hidden = inputs
     for i, (k, d) in enumerate(zip(kernels, dils, strict=True)):

@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from lstmbook.keras_side.peephole import PeepholeLSTMCell
+from lstmbook.keras_side.registry import cell_kind, kind_of
 from lstmbook.scratch import GRU, LSTM, Dense, Sequential, SimpleRNN
 
 _PEEPHOLE_ORDER = ("W", "U", "b", "p_i", "p_f", "p_o")
@@ -61,15 +62,8 @@ def make_keras_layer(layer, return_sequences: bool = True, name: str | None = No
     _param_order(layer)
     if isinstance(layer, Dense):
         return keras.layers.Dense(layer.out_features, name=name)
-    units = layer.hidden_size
-    if isinstance(layer, LSTM) and layer.peepholes:
-        cell = PeepholeLSTMCell(units, output_peephole=layer.output_peephole)
-        return keras.layers.RNN(cell, return_sequences=return_sequences, name=name)
-    if isinstance(layer, LSTM):
-        return keras.layers.LSTM(units, return_sequences=return_sequences, name=name)
-    if isinstance(layer, GRU):
-        return keras.layers.GRU(units, return_sequences=return_sequences, name=name)
-    return keras.layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
+    keras_layer = cell_kind(kind_of(layer)).keras_layer
+    return keras_layer(layer.hidden_size, return_sequences=return_sequences, name=name)
 
 
 class _Mismatch(NamedTuple):

@@ -90,6 +90,19 @@ KINDS = tuple(CELL_KINDS)
 """The names of :data:`CELL_KINDS`, in order."""
 
 
+def kind_of(layer: scratch.LSTM | scratch.GRU | scratch.SimpleRNN) -> str:
+    """The name in :data:`CELL_KINDS` of a :mod:`lstmbook.scratch` recurrent layer."""
+    if isinstance(layer, scratch.LSTM):
+        return f"peephole-{layer.output_peephole}" if layer.peepholes else "lstm"
+    if isinstance(layer, scratch.GRU):
+        return "gru"
+    if isinstance(layer, scratch.SimpleRNN):
+        return "rnn"
+    raise ValueError(
+        f"expected an lstmbook.scratch LSTM, GRU or SimpleRNN, got {type(layer).__name__}"
+    )
+
+
 def cell_kind(kind: str) -> CellKind:
     """The :class:`CellKind` called ``kind``; a ``ValueError`` naming the choices otherwise."""
     if kind not in CELL_KINDS:
