@@ -9,7 +9,7 @@ For every HTML page of the built site, served from ``http://127.0.0.1:<port>``, 
 - every ``<img>`` has decoded (``naturalWidth > 0``);
 - the math is typeset: MathJax has finished and no raw ``$$``, ``\\(`` or ``\\[`` is left in the
   visible text outside code;
-- the sidebar lists the six parts of the book;
+- the sidebar lists the seven parts of the book;
 - the page requests nothing from any host but the local server (the site ships its own MathJax).
 
 It also measures whether the page fits its column at a 1280-pixel-wide window: display equations
@@ -40,6 +40,7 @@ PARTS = (
     "Code",
     "Trends and challenges",
     "FAQ",
+    "LSTMs in practice",
 )
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
