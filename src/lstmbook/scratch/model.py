@@ -46,7 +46,7 @@ class Sequential:
         clip_norm: clip the global gradient norm of each step to this value (None: no clipping).
         ignore_class: with the cross-entropy loss, a label value that marks positions without a
             target (e.g. ``-1`` at padded steps): they add nothing to the loss or the gradients
-            (:func:`~lstmbook.scratch.losses.softmax_cross_entropy`).
+            (:func:`~lstmbook.scratch.softmax_cross_entropy`).
     """
 
     def __init__(
