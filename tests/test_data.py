@@ -658,3 +658,102 @@ def test_ngram_cross_entropy_rejects_ids_outside_the_vocabulary():
         data.ngram_cross_entropy(np.array([0, 1, 2]), np.array([0, 3]), 3)
     with pytest.raises(ValueError, match="train_ids must be a 1-D integer array"):
         data.ngram_cross_entropy(np.array([0.0, 1.0]), np.array([0, 1]), 3)
+
+
+# ---------------------------------------------------------------- Kneser-Ney
+
+
+def test_kneser_ney_bigram_by_hand():
+    # training text 0 1 0 2 0 1, V = 3, D = 1/2. Bigrams: 01 (twice), 10, 02, 20.
+    train, v, d = np.array([0, 1, 0, 2, 0, 1]), 3, 0.5
+    # unigram level, continuation counts N1+(. c) = distinct ids before c: 0 <- {1, 2}, 1 <- {0},
+    # 2 <- {0}; total 4, 3 types: p1(c) = (N1+(. c) - 1/2 + 1/2 * 3 * 1/3) / 4 = N1+(. c) / 4
+    p1 = np.array([2, 1, 1]) / 4
+    # after 0: counts 01: 2, 02: 1; total 3, 2 types
+    after_0 = (np.maximum(np.array([0, 2, 1]) - d, 0) + d * 2 * p1) / 3
+    # after 1 and after 2: one bigram each (10, 20); total 1, 1 type
+    after_1 = (np.maximum(np.array([1, 0, 0]) - d, 0) + d * 1 * p1) / 1
+    np.testing.assert_allclose(after_0, [1 / 6, 7 / 12, 1 / 4])
+    np.testing.assert_allclose(after_1, [3 / 4, 1 / 8, 1 / 8])
+    got = data.kneser_ney_probs(train, np.array([[0], [1], [2]]), v, order=2, discount=d)
+    np.testing.assert_allclose(got, [after_0, after_1, after_1])
+    evaluation = np.array([0, 1, 2, 0])  # scored: 1 after 0, 2 after 1, 0 after 2
+    expected = -np.mean(np.log([7 / 12, 1 / 8, 3 / 4]))
+    got = data.kneser_ney_cross_entropy(train, evaluation, v, order=2, discount=d)
+    assert got == pytest.approx(expected)
+
+
+def test_kneser_ney_unseen_context_backs_off_and_order_one_is_discounted_unigram():
+    train, v, d = np.array([0, 1, 0, 1, 1, 0, 2]), 4, 0.75  # id 3 never occurs
+    # order 1: training frequency, discounted by D and interpolated with the uniform 1/V
+    counts = np.bincount(train, minlength=v)
+    expected = (np.maximum(counts - d, 0) + d * 3 / v) / train.size
+    got = data.kneser_ney_probs(train, np.zeros((1, 0), dtype=int), v, order=1, discount=d)
+    np.testing.assert_allclose(got[0], expected)
+    assert got[0, 3] == pytest.approx(d * 3 / v / train.size) and got.sum() == pytest.approx(1)
+    # a context never seen in training (3) gets the lower-order distribution unchanged
+    bigram = data.kneser_ney_probs(train, np.array([[3]]), v, order=2, discount=d)
+    # continuation counts: the number of distinct ids seen just before each id
+    before = {c: {train[i - 1] for i in range(1, train.size) if train[i] == c} for c in range(v)}
+    continuation = np.array([len(before[c]) for c in range(v)])
+    p1 = (np.maximum(continuation - d, 0) + d * (continuation > 0).sum() / v) / continuation.sum()
+    np.testing.assert_allclose(bigram[0], p1)
+
+
+def test_kneser_ney_distributions_sum_to_one_and_beat_add_alpha_on_text():
+    text = data.stdlib_text_corpus(("textwrap", "string", "queue"))
+    vocab = data.CharVocab(text)
+    ids = vocab.encode(text)
+    train, held_out = ids[:-5000], ids[-5000:]
+    rng = np.random.default_rng(0)
+    for order in (1, 2, 4):
+        starts = rng.integers(0, train.size - order, size=5)
+        contexts = np.stack([train[s : s + order - 1] for s in starts]).reshape(5, order - 1)
+        contexts = np.concatenate([contexts, np.full((1, order - 1), vocab.size - 1)])  # rare
+        probs = data.kneser_ney_probs(train, contexts, vocab.size, order)
+        assert probs.shape == (6, vocab.size) and np.all(probs > 0)
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
+    # the cross-entropy is the mean of -log of the same probabilities
+    grams = np.lib.stride_tricks.sliding_window_view(held_out[:200], 3)
+    probs = data.kneser_ney_probs(train, grams[:, :2], vocab.size, 3)
+    direct = -np.mean(np.log(probs[np.arange(len(grams)), grams[:, 2]]))
+    assert data.kneser_ney_cross_entropy(train, held_out[:200], vocab.size, 3) == pytest.approx(
+        direct
+    )
+    # on real text Kneser-Ney beats the best add-alpha model at each order from 3 on
+    for order in (3, 4, 5):
+        kn = data.kneser_ney_cross_entropy(train, held_out, vocab.size, order)
+        add_alpha = min(
+            data.ngram_cross_entropy(train, held_out, vocab.size, order, a)
+            for a in (1.0, 0.1, 0.01)
+        )
+        assert kn < add_alpha
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order": 0}, "order"),
+        ({"discount": 0.0}, r"discount must be a number in \(0, 1\]"),
+        ({"discount": 1.5}, r"discount must be a number in \(0, 1\]"),
+        ({"discount": True}, r"discount must be a number in \(0, 1\]"),
+        ({"order": 12}, r"vocab_size \*\* order must be below 2\*\*62"),
+        ({"order": 5}, "eval_ids must hold at least 5 ids, got 4"),
+    ],
+)
+def test_kneser_ney_errors(kwargs, message):
+    train, evaluation = np.arange(40) % 50, np.array([1, 2, 3, 4])
+    kwargs = {"order": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        data.kneser_ney_cross_entropy(train, evaluation, 50, **kwargs)
+
+
+def test_kneser_ney_rejects_bad_ids_and_contexts():
+    with pytest.raises(ValueError, match=r"eval_ids must lie in \[0, 3\)"):
+        data.kneser_ney_cross_entropy(np.array([0, 1, 2]), np.array([0, 3]), 3, 2)
+    with pytest.raises(ValueError, match="train_ids must be a 1-D integer array"):
+        data.kneser_ney_cross_entropy(np.array([0.0, 1.0]), np.array([0, 1]), 3, 2)
+    with pytest.raises(ValueError, match=r"contexts must be an \(m, order - 1\) = \(m, 2\)"):
+        data.kneser_ney_probs(np.array([0, 1, 2]), np.array([[0], [1]]), 3, 3)
+    with pytest.raises(ValueError, match=r"contexts must lie in \[0, 3\)"):
+        data.kneser_ney_probs(np.array([0, 1, 2]), np.array([[0, 4]]), 3, 3)

@@ -18,8 +18,9 @@ Modules:
   language (:func:`~lstmbook.data.cldr.language_id_splits`) and dates in many locales paired
   with ISO 8601 (:func:`~lstmbook.data.cldr.date_splits`), split deterministically.
 - :mod:`lstmbook.data.text`: :func:`stdlib_text_corpus`, :class:`CharVocab`,
-  :func:`next_token_windows`, the baselines :func:`unigram_cross_entropy` and
-  :func:`ngram_cross_entropy`.
+  :func:`next_token_windows`, the baselines :func:`unigram_cross_entropy`,
+  :func:`ngram_cross_entropy` and :func:`kneser_ney_cross_entropy` (with
+  :func:`kneser_ney_probs`).
 """
 
 from .local_vs_memory import first_symbol_task, motif_task
@@ -49,6 +50,8 @@ from .series import Scaler, chronological_split, make_windows
 from .text import (
     DEFAULT_CORPUS_MODULES,
     CharVocab,
+    kneser_ney_cross_entropy,
+    kneser_ney_probs,
     next_token_windows,
     ngram_cross_entropy,
     stdlib_text_corpus,
@@ -76,6 +79,8 @@ __all__ = [
     "embedded_reber_string",
     "encode_embedded_reber",
     "first_symbol_task",
+    "kneser_ney_cross_entropy",
+    "kneser_ney_probs",
     "make_windows",
     "motif_task",
     "next_token_windows",

@@ -4,8 +4,9 @@
 with ``inspect.getsource``: no download, always available, and a reader recognises what a model
 trained on it generates. The exact text depends on the Python version.
 
-:func:`unigram_cross_entropy` and :func:`ngram_cross_entropy` are the counting baselines a
-character-level language model must beat.
+:func:`unigram_cross_entropy`, :func:`ngram_cross_entropy` (add-alpha smoothing) and
+:func:`kneser_ney_cross_entropy` (interpolated Kneser-Ney, the standard counting model) are the
+counting baselines a character-level language model must beat.
 """
 
 from __future__ import annotations
@@ -240,3 +241,178 @@ def ngram_cross_entropy(
     numerator = lookup(grams, gram_counts, eval_codes) + alpha
     denominator = lookup(contexts, context_counts, eval_codes // vocab_size) + alpha * vocab_size
     return float(-np.mean(np.log(numerator / denominator)))
+
+
+def _check_discount(discount: object) -> float:
+    if isinstance(discount, bool) or not isinstance(
+        discount, (int, float, np.floating, np.integer)
+    ):
+        raise ValueError(f"discount must be a number in (0, 1], got {discount!r}")
+    value = float(discount)
+    if not (np.isfinite(value) and 0 < value <= 1):
+        raise ValueError(f"discount must be a number in (0, 1], got {discount!r}")
+    return value
+
+
+def _check_ids(name: str, ids: object, vocab_size: int, at_least: int) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"{name} must be a 1-D integer array, got {ids.dtype} {ids.shape}")
+    if ids.size < at_least:
+        raise ValueError(f"{name} must hold at least {at_least} ids, got {ids.size}")
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(
+            f"{name} must lie in [0, {vocab_size}), got range [{ids.min()}, {ids.max()}]"
+        )
+    return ids.astype(np.int64)
+
+
+def _gram_codes(ids: np.ndarray, length: int, vocab_size: int) -> np.ndarray:
+    """Every run of ``length`` consecutive ids as one base-``vocab_size`` int64 number."""
+    count = ids.size - length + 1
+    code = np.zeros(max(count, 0), dtype=np.int64)
+    for j in range(length):
+        code = code * vocab_size + ids[j : j + count]
+    return code
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``values`` at the position of each query in the sorted ``keys``, 0 where it is absent."""
+    if keys.size == 0:
+        return np.zeros(queries.shape, dtype=values.dtype)
+    at = np.minimum(np.searchsorted(keys, queries), keys.size - 1)
+    return np.where(keys[at] == queries, values[at], 0)
+
+
+class _KneserNeyTables:
+    """The counts interpolated Kneser-Ney needs, one level per context length ``0 .. order - 1``.
+
+    Level ``k`` (``1 <= k <= order``) holds, for every ``k``-gram ``w = u c`` seen in training,
+    its count ``N(w)``: the plain count at the top level ``k = order``, and at the lower levels
+    the *continuation count* ``N1+(. w)``, the number of distinct ids seen before ``w``. For each
+    context ``u`` it holds ``total(u) = sum_c N(u c)`` and ``types(u)``, the number of ``c`` with
+    ``N(u c) > 0``.
+    """
+
+    def __init__(self, train: np.ndarray, vocab_size: int, order: int, discount: float) -> None:
+        self.vocab_size, self.order, self.discount = vocab_size, order, discount
+        self.levels = []
+        for k in range(1, order + 1):
+            if k == order:
+                grams, counts = np.unique(_gram_codes(train, k, vocab_size), return_counts=True)
+            else:  # continuation counts: distinct left extensions of each k-gram
+                extended = np.unique(_gram_codes(train, k + 1, vocab_size))
+                grams, counts = np.unique(extended % vocab_size**k, return_counts=True)
+            contexts, inverse = np.unique(grams // vocab_size, return_inverse=True)
+            totals = np.bincount(inverse, weights=counts, minlength=contexts.size)
+            types = np.bincount(inverse, minlength=contexts.size)
+            self.levels.append((grams, counts.astype(np.float64), contexts, totals, types))
+
+    def probability(self, codes: np.ndarray) -> np.ndarray:
+        """``p_KN(c | u)`` for ``order``-gram codes ``u c`` of any shape; float64, same shape."""
+        p = np.full(codes.shape, 1.0 / self.vocab_size)  # level 0: uniform
+        for k, (grams, counts, contexts, totals, types) in enumerate(self.levels, start=1):
+            gram = codes % self.vocab_size**k
+            context = gram // self.vocab_size
+            count = _lookup(grams, counts, gram)
+            total = _lookup(contexts, totals, context)
+            kinds = _lookup(contexts, types, context)
+            discounted = np.maximum(count - self.discount, 0.0) + self.discount * kinds * p
+            p = np.where(total > 0, discounted / np.where(total > 0, total, 1.0), p)
+        return p
+
+
+def _kneser_ney_setup(
+    train_ids: object, vocab_size: int, order: int, discount: float
+) -> tuple[_KneserNeyTables, int, int]:
+    vocab_size = check_int("vocab_size", vocab_size, 1)
+    order = check_int("order", order, 1)
+    discount = _check_discount(discount)
+    if order * np.log2(vocab_size) >= 62:
+        raise ValueError(
+            f"vocab_size ** order must be below 2**62 (n-grams are coded as int64), got "
+            f"{vocab_size} ** {order}"
+        )
+    train = _check_ids("train_ids", train_ids, vocab_size, order)
+    return _KneserNeyTables(train, vocab_size, order, discount), vocab_size, order
+
+
+def kneser_ney_probs(
+    train_ids: np.ndarray,
+    contexts: np.ndarray,
+    vocab_size: int,
+    order: int,
+    discount: float = 0.75,
+) -> np.ndarray:
+    """Next-token distributions of an interpolated Kneser-Ney ``order``-gram model of ``train_ids``.
+
+    The model of Chen & Goodman (1999, "interpolated Kneser-Ney" with one discount ``D``; Kneser &
+    Ney 1995). For a context ``u`` of ``order - 1`` ids and its suffix ``u'`` (``u`` without its
+    first id)::
+
+        p(c | u) = (max(N(u c) - D, 0) + D * types(u) * p(c | u')) / total(u)
+
+    with ``p(c | u) = p(c | u')`` when ``total(u) = 0`` (a context never seen). At the top order
+    ``N`` is the training count; at every lower order it is the continuation count, the number
+    of distinct ids seen just before ``u c``, which is what makes Kneser-Ney better than plain
+    absolute discounting. ``total(u) = sum_c N(u c)``, ``types(u)`` is the number of ``c`` with
+    ``N(u c) > 0``, and below the unigram level is the uniform ``1 / vocab_size``, so every
+    probability is positive and each distribution sums to 1. ``order=1`` is the training
+    frequency, absolutely discounted and interpolated with the uniform distribution.
+
+    Args:
+        train_ids: ``(n_train,)`` integer ids the counts come from (``n_train >= order``).
+        contexts: ``(m, order - 1)`` integer ids, one context per row (``(m, 0)`` for order 1).
+        vocab_size: number of ids, ``> max id``; ``vocab_size ** order`` must be below 2**62.
+        order: ``n`` (>= 1), the length of the counted sequences.
+        discount: ``D`` in ``(0, 1]``, subtracted from every nonzero count.
+
+    Returns:
+        ``(m, vocab_size)`` float64: row ``i`` is ``p(. | contexts[i])``.
+    """
+    tables, vocab_size, order = _kneser_ney_setup(train_ids, vocab_size, order, discount)
+    contexts = np.asarray(contexts)
+    if (
+        contexts.ndim != 2
+        or contexts.shape[1] != order - 1
+        or not np.issubdtype(contexts.dtype, np.integer)
+    ):
+        raise ValueError(
+            f"contexts must be an (m, order - 1) = (m, {order - 1}) integer array, got "
+            f"{contexts.dtype} {contexts.shape}"
+        )
+    if contexts.size and (contexts.min() < 0 or contexts.max() >= vocab_size):
+        raise ValueError(
+            f"contexts must lie in [0, {vocab_size}), got range [{contexts.min()}, "
+            f"{contexts.max()}]"
+        )
+    context_code = np.zeros(contexts.shape[0], dtype=np.int64)
+    for j in range(order - 1):
+        context_code = context_code * vocab_size + contexts[:, j].astype(np.int64)
+    codes = context_code[:, None] * vocab_size + np.arange(vocab_size, dtype=np.int64)
+    return tables.probability(codes)
+
+
+def kneser_ney_cross_entropy(
+    train_ids: np.ndarray,
+    eval_ids: np.ndarray,
+    vocab_size: int,
+    order: int,
+    discount: float = 0.75,
+) -> float:
+    """Cross-entropy (nats per token) on ``eval_ids`` of an interpolated Kneser-Ney n-gram model.
+
+    The model is :func:`kneser_ney_probs` fitted on ``train_ids``. As in
+    :func:`ngram_cross_entropy`, the first ``order - 1`` tokens of ``eval_ids`` serve only as
+    context: the mean is over the other ``len(eval_ids) - order + 1`` tokens.
+
+    Args:
+        train_ids: ``(n_train,)`` integer ids the counts come from (``n_train >= order``).
+        eval_ids: ``(n_eval,)`` integer ids the loss is measured on (``n_eval >= order``).
+        vocab_size: number of ids, ``> max id``; ``vocab_size ** order`` must be below 2**62.
+        order: ``n`` (>= 1), the length of the counted sequences.
+        discount: ``D`` in ``(0, 1]``; 0.75 is the usual fixed choice.
+    """
+    tables, vocab_size, order = _kneser_ney_setup(train_ids, vocab_size, order, discount)
+    evaluation = _check_ids("eval_ids", eval_ids, vocab_size, order)
+    return float(-np.mean(np.log(tables.probability(_gram_codes(evaluation, order, vocab_size)))))
