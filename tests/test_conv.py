@@ -1,5 +1,9 @@
 """lstmbook.chapters.conv: receptive fields (closed form vs layer configs vs perturbation), lengths, counts, models."""
 
+import collections
+import itertools
+from fractions import Fraction
+
 import keras
 import numpy as np
 import pytest
@@ -13,8 +17,10 @@ from lstmbook.chapters.conv import (
     conv_output_length,
     influence_support,
     model_receptive_field,
+    motif_window_bayes,
     receptive_field,
 )
+from lstmbook.data import motif_task
 
 
 def _conv_part(model):
@@ -122,6 +128,55 @@ def test_models_train_on_a_tiny_task():
     assert model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] > 0.95
 
 
+def _brute_force_motif_window_bayes(T, R, motif, n_symbols):
+    """The Bayes ceiling by enumerating every sequence of the model motif_window_bayes states."""
+    k = len(motif)
+    free = [
+        s
+        for s in itertools.product(range(n_symbols), repeat=T)
+        if not any(s[i : i + k] == tuple(motif) for i in range(T - k + 1))
+    ]
+    label0, label1 = collections.Counter(), collections.Counter()
+    for s in free:
+        label0[s[T - R :]] += Fraction(1, len(free))
+        for start in range(T - k + 1):
+            written = list(s)
+            written[start : start + k] = motif
+            label1[tuple(written[T - R :])] += Fraction(1, len(free) * (T - k + 1))
+    return sum(max(label0[w], label1[w]) for w in set(label0) | set(label1)) / 2
+
+
+@pytest.mark.parametrize(
+    "T, R, motif, n_symbols",
+    [
+        (7, 3, (0, 1, 0), 2),  # a motif that overlaps itself
+        (7, 4, (0, 1, 1), 2),
+        (6, 2, (0, 0), 3),
+        (8, 5, (0, 1, 2), 3),
+        (6, 6, (1, 0), 2),  # the window is the whole sequence
+    ],
+)
+def test_motif_window_bayes_matches_brute_force(T, R, motif, n_symbols):
+    bayes = motif_window_bayes(T, R, motif, n_symbols)
+    assert bayes.accuracy == _brute_force_motif_window_bayes(T, R, motif, n_symbols)
+    assert bayes.says_motif.shape == (n_symbols,) * R
+    if R == T:
+        assert bayes.accuracy == 1
+
+
+def test_motif_window_bayes_faq2_values_and_the_generator():
+    bayes = motif_window_bayes(16, 8)
+    # "yes iff the whole motif is in the window" catches 5 of the 13 starts
+    assert bayes.window_rule_accuracy == Fraction(1, 2) + Fraction(5, 26)
+    assert 0.747 < bayes.accuracy < 0.748
+    assert 0.604 < motif_window_bayes(16, 4).accuracy < 0.605
+    # motif_task repairs accidental motifs instead of rejecting them: its draws agree anyway
+    x, y = motif_task(100_000, 16, seed=123)
+    last = x[:, -8:].argmax(axis=-1)
+    measured = np.mean(bayes.says_motif[tuple(last.T)] == (y == 1))
+    assert abs(measured - bayes.accuracy) < 0.006  # standard error 0.0014
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -140,6 +195,9 @@ def test_models_train_on_a_tiny_task():
         (lambda: build_conv_lstm_classifier(2, 2, stride=0), "stride must be a positive integer"),
         (lambda: conv1d_param_count(0, 2, 2), "in_channels"),
         (lambda: influence_support(lambda x: np.zeros((2, 3)), 4, 2), "batch = 5"),
+        (lambda: motif_window_bayes(8, 9), "R must be at most T"),
+        (lambda: motif_window_bayes(16, 8, motif=(0, 4)), "motif must be"),
+        (lambda: motif_window_bayes(40, 12), "too many to enumerate"),
     ],
 )
 def test_bad_input_raises_value_error(call, message):
