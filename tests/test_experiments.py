@@ -15,6 +15,7 @@ from lstmbook.chapters.experiments import (
     SeededTrainer,
     compare_over_seeds,
     mean_std_table,
+    run_over_seeds,
     summarize_runs,
 )
 from lstmbook.data import adding_problem, first_symbol_task
@@ -231,6 +232,27 @@ def test_compare_over_seeds_from_scratch():
         lstm_param_count(2, 3, peepholes=True) + 4,
     ]
     assert (summary["loss_std"] > 0).all()
+
+
+def test_measure_adds_columns_from_each_trained_model():
+    builders = {"lstm": functools.partial(build_scratch_regressor, "lstm", 3, n_features=2)}
+    data = (*adding_problem(32, 5, seed=0), *adding_problem(16, 5, seed=1))
+    x_extra, y_extra = adding_problem(16, 5, seed=2)
+
+    def measure(model):
+        weights = model.layers[0].params["W"]
+        return {"extra_loss": model.evaluate(x_extra, y_extra), "W_max": np.abs(weights).max()}
+
+    summary, runs = compare_over_seeds(
+        builders, data, seeds=(0, 1), epochs=1, measure=measure, return_runs=True
+    )
+    assert {"extra_loss", "W_max"} <= set(runs.columns)
+    assert "extra_loss_mean" in summary.columns and "W_max_std" in summary.columns
+    plain = run_over_seeds(builders, data, seeds=(0, 1), epochs=1)
+    assert np.allclose(plain["loss"], runs["loss"])  # measuring does not change the runs
+    assert not np.allclose(runs["extra_loss"], runs["loss"])
+    with pytest.raises(ValueError, match="measure must be a function"):
+        run_over_seeds(builders, data, seeds=(0,), epochs=1, measure=3)
 
 
 def test_mean_std_table_formats_text():

@@ -263,6 +263,8 @@ def run_over_seeds(
     builders: Mapping[str, Callable[..., keras.Model | scratch.Sequential]],
     data: Sequence,
     seeds: Iterable[int] = (0, 1, 2),
+    *,
+    measure: Callable[[keras.Model | scratch.Sequential], Mapping[str, float]] | None = None,
     **train_kwargs,
 ) -> pd.DataFrame:
     """Train every model of ``builders`` once per seed; one row per run.
@@ -271,17 +273,22 @@ def run_over_seeds(
         builders: model name -> a function returning a model (see :class:`SeededTrainer`).
         data: ``(x_train, y_train, x_test, y_test)``, the same for every run.
         seeds: the seeds; every model sees the same ones.
+        measure: optional function called on each trained model right after its run (before
+            the next seed re-initialises it); the items of the dict it returns become columns
+            of the run's row (e.g. a score on a second held-out set, or a weight norm).
         **train_kwargs: passed to :meth:`SeededTrainer.run` (``epochs``, ``batch_size``...).
 
     Each model is traced once and re-initialised for every seed (:class:`SeededTrainer`).
 
     Returns:
         A DataFrame with columns ``model``, ``seed``, ``params``, one column per test metric,
-        ``seconds_per_epoch`` and ``history`` (the per-epoch dict of the run), in the order of
-        ``builders`` then ``seeds``.
+        the columns of ``measure`` if given, ``seconds_per_epoch`` and ``history`` (the
+        per-epoch dict of the run), in the order of ``builders`` then ``seeds``.
     """
     if not builders:
         raise ValueError("builders must name at least one model, got none")
+    if measure is not None and not callable(measure):
+        raise ValueError(f"measure must be a function of the trained model, got {measure!r}")
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed, got none")
@@ -290,12 +297,14 @@ def run_over_seeds(
         trainer = SeededTrainer(build)
         for seed in seeds:
             result = trainer.run(data, seed=seed, **train_kwargs)
+            measured = {k: float(v) for k, v in measure(result.model).items()} if measure else {}
             rows.append(
                 {
                     "model": name,
                     "seed": seed,
                     "params": result.n_params,
                     **result.metrics,
+                    **measured,
                     "seconds_per_epoch": result.seconds_per_epoch,
                     "history": result.history,
                 }
@@ -338,6 +347,7 @@ def compare_over_seeds(
     seeds: Iterable[int] = (0, 1, 2),
     *,
     return_runs: bool = False,
+    measure: Callable[[keras.Model | scratch.Sequential], Mapping[str, float]] | None = None,
     **train_kwargs,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Train each model over several seeds and summarise: mean and std of each metric per model.
@@ -349,13 +359,14 @@ def compare_over_seeds(
         data: ``(x_train, y_train, x_test, y_test)``.
         seeds: the seeds (at least 3 for a meaningful standard deviation).
         return_runs: also return the per-run table (with each run's history).
+        measure: see :func:`run_over_seeds`; its columns are summarised like the metrics.
         **train_kwargs: passed to :meth:`SeededTrainer.run`.
 
     Returns:
         The summary DataFrame (index ``model``; columns ``params``, ``seeds``,
         ``<metric>_mean``, ``<metric>_std``), or ``(summary, runs)`` with ``return_runs``.
     """
-    runs = run_over_seeds(builders, data, seeds, **train_kwargs)
+    runs = run_over_seeds(builders, data, seeds, measure=measure, **train_kwargs)
     summary = summarize_runs(runs)
     return (summary, runs) if return_runs else summary
 

@@ -1,8 +1,10 @@
-"""When Keras runs an LSTM or GRU on the fused cuDNN kernel, and how to check a layer.
+"""When Keras runs an LSTM or GRU through cuDNN's RNN routines, and how to check a layer.
 
 On a GPU with the TensorFlow backend, ``keras.layers.LSTM`` and ``keras.layers.GRU`` can replace
-their step-by-step loop (a few small kernels launched per time step) by a single call into
-NVIDIA's cuDNN library, which runs the whole sequence in one fused kernel. Keras 3 takes that
+their step-by-step loop (a few small kernels launched per time step, driven from the graph) by a
+single call into NVIDIA's cuDNN library, whose RNN routine runs the whole sequence with
+optimised kernels (the input projections of all steps batched into one product, the element-wise
+work of a step fused). Keras 3 takes that
 path only when **all** of these hold (read from the installed Keras 3 source:
 ``keras/src/layers/rnn/lstm.py`` and ``gru.py``, methods ``inner_loop``, and
 ``keras/src/backend/tensorflow/rnn.py``, functions ``cudnn_ok``, ``lstm``, ``gru``):
@@ -12,7 +14,7 @@ path only when **all** of these hold (read from the installed Keras 3 source:
 2. ``recurrent_activation`` is ``sigmoid`` (the default), likewise ``keras.activations.sigmoid``,
    ``keras.ops.sigmoid`` or ``tf.sigmoid``;
 3. ``recurrent_dropout == 0`` (plain ``dropout`` on the inputs is allowed: Keras applies it to
-   the whole input sequence before the fused kernel);
+   the whole input sequence before the cuDNN call);
 4. ``unroll=False`` (the default);
 5. ``use_bias=True`` (the default);
 6. for the GRU, ``reset_after=True`` (the default in Keras 3);
@@ -37,7 +39,7 @@ say that the layer computes the standard LSTM or GRU equations, which is also wh
 both read them with the same inspection of the layer.
 
 A custom cell such as :class:`lstmbook.keras_side.peephole.PeepholeLSTMCell` can never use
-cuDNN: the fused kernel implements only the plain LSTM equations (no peephole terms), and
+cuDNN: cuDNN's LSTM implements only the plain LSTM equations (no peephole terms), and
 ``keras.layers.RNN(cell)`` has no cuDNN branch at all, so it always runs the generic loop, on a
 GPU too. The same holds for ``keras.layers.SimpleRNN``.
 """
