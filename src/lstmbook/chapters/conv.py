@@ -396,13 +396,14 @@ def influence_support(
 class MotifWindowBayes(NamedTuple):
     """What a classifier that sees only the last ``R`` steps can do on :func:`motif_task`.
 
-    Attributes:
-        accuracy: the Bayes ceiling, exact (a fraction): the accuracy of the best possible
-            classifier of the last ``R`` steps, with balanced labels.
-        says_motif: bool array of shape ``(n_symbols,) * R``, indexed by the window's symbols
-            oldest first: the Bayes rule (``True`` = "the motif is somewhere in the sequence").
-        window_rule_accuracy: exact accuracy of the simple rule "yes if and only if the whole
-            motif lies inside the window".
+    Its fields:
+
+    - ``accuracy``: the Bayes ceiling, exact (a fraction): the accuracy of the best possible
+      classifier of the last ``R`` steps, with balanced labels;
+    - ``says_motif``: bool array of shape ``(n_symbols,) * R``, indexed by the window's symbols
+      oldest first: the Bayes rule (``True`` = "the motif is somewhere in the sequence");
+    - ``window_rule_accuracy``: exact accuracy of the simple rule "yes if and only if the whole
+      motif lies inside the window".
     """
 
     accuracy: Fraction
