@@ -27,7 +27,7 @@ help:
 	@echo "make execute  re-execute every notebook in place (refresh stored outputs)"
 	@echo "make lab      JupyterLab in the project's venv"
 	@echo "make bench    the NumPy-vs-Keras LSTM benchmark"
-	@echo "make time-book execute every chapter, report its time against the 90 s / 15 min budgets"
+	@echo "make time-book execute every chapter, report its time against the 90 s / 20 min budgets"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
