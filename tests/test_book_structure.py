@@ -120,9 +120,9 @@ def test_chapter_module_names_its_chapters_in_its_first_line(module):
 
     first = importlib.import_module(module).__doc__.splitlines()[0]
     assert first.startswith("Serves "), f"{module}: first line must say which chapters it serves"
-    named = re.findall(r"\b(background|core_concepts|algorithm|code|trends|faq)/(\d\d)", first)
+    named = re.findall(r"\b(background|core_concepts|algorithm|code|trends|faq|practice)/(\d\d)", first)
     assert named, f"{module}: name the chapters as part/NN, e.g. trends/04"
     part = None
-    for match in re.finditer(r"\b(?:(background|core_concepts|algorithm|code|trends|faq)/)?(\d\d)\b", first):
+    for match in re.finditer(r"\b(?:(background|core_concepts|algorithm|code|trends|faq|practice)/)?(\d\d)\b", first):
         part = match.group(1) or part
         assert list((BOOK / part).glob(f"{match.group(2)}_*.ipynb")), f"{module}: {part}/{match.group(2)}"
