@@ -146,7 +146,7 @@ class LSTMStream:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the state carried to the next step: ``h`` and ``c``."""
+        """The number of bytes of the state carried to the next step, ``h`` and ``c``."""
         return self.h.nbytes + self.c.nbytes
 
 
@@ -198,7 +198,7 @@ class KVCacheAttention:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the cache's filled part: ``t`` keys and ``t`` values."""
+        """The number of bytes of the cache's filled part, ``t`` keys and ``t`` values."""
         return self.keys[: self.t].nbytes + self.values[: self.t].nbytes
 
 
