@@ -33,7 +33,16 @@ def chapters_in_toc_order() -> list[Path]:
     """Every notebook under ``book/``, in the order the table of contents shows them."""
     notebooks = sorted((ROOT / "book").rglob("*.ipynb"))
     notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
-    parts = ["background", "core_concepts", "algorithm", "code", "trends", "faq", "appendices"]
+    parts = [
+        "background",
+        "core_concepts",
+        "algorithm",
+        "code",
+        "trends",
+        "faq",
+        "practice",
+        "appendices",
+    ]
 
     def key(path: Path) -> tuple[int, str]:
         part = path.relative_to(ROOT / "book").parts[0]
