@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from lstmbook._checks import positive_int as _positive_int
-from lstmbook.scratch.reference import sigmoid
+from lstmbook.scratch.reference import lstm_step_forward
 from lstmbook.scratch.threads import one_blas_thread
 
 
@@ -130,18 +130,17 @@ class LSTMStream:
                 raise ValueError(
                     f"params[{name!r}] must have shape {shape} (W: (X, 4H)), got {p[name].shape}"
                 )
-        self.W, self.U, self.b = p["W"], p["U"], p["b"]
+        self.params = p
         self.input_size, self.units = x_size, h_size
-        self.h = np.zeros(h_size, dtype=self.W.dtype)
-        self.c = np.zeros(h_size, dtype=self.W.dtype)
+        self.h = np.zeros(h_size, dtype=p["W"].dtype)
+        self.c = np.zeros(h_size, dtype=p["W"].dtype)
 
     def step(self, x: object) -> np.ndarray:
-        """Read one input ``(X,)``; return ``h_t`` ``(H,)``."""
-        x = _vector(x, self.input_size, "x", self.W.dtype)
-        z = x @ self.W + self.h @ self.U + self.b
-        i, f, g, o = np.split(z, 4)
-        self.c = sigmoid(f) * self.c + sigmoid(i) * np.tanh(g)
-        self.h = sigmoid(o) * np.tanh(self.c)
+        """Read one input ``(X,)``; return ``h_t`` ``(H,)``: Part 3's reference step, with
+        ``(h, c)`` kept for the next call."""
+        x = _vector(x, self.input_size, "x", self.h.dtype)
+        h, c, _ = lstm_step_forward(x[None], self.h[None], self.c[None], self.params)
+        self.h, self.c = h[0], c[0]
         return self.h
 
     @property
