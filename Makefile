@@ -74,7 +74,7 @@ test-portable: venv
 	  $(BIN)/python -m pytest --nbval $(NB) $(PYTEST_ARGS)
 
 site-check: venv
-	$(BIN)/python tests/site_check.py _build/html
+	$(BIN)/python tests/site_check.py _build/html --strict-fit
 
 test: venv
 	$(MAKE) lint

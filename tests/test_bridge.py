@@ -15,7 +15,11 @@ from lstmbook.keras_side.bridge import (
     to_keras_layer,
 )
 from lstmbook.scratch import GRU, LSTM, Dense, Sequential, SimpleRNN
-from lstmbook.scratch.params import gru_param_count, lstm_param_count, simple_rnn_param_count
+from lstmbook.scratch.params import (
+    gru_param_count,
+    lstm_param_count,
+    simple_rnn_param_count,
+)
 
 KINDS = ["lstm", "peephole-current", "peephole-previous", "gru", "rnn"]
 

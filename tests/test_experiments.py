@@ -32,7 +32,11 @@ from lstmbook.keras_side.models import (
 )
 from lstmbook.keras_side.peephole import PeepholeLSTMCell
 from lstmbook.scratch import SGD, Sequential
-from lstmbook.scratch.params import gru_param_count, lstm_param_count, simple_rnn_param_count
+from lstmbook.scratch.params import (
+    gru_param_count,
+    lstm_param_count,
+    simple_rnn_param_count,
+)
 
 EXPECTED_COUNTS = {
     "lstm": lambda x, h: lstm_param_count(x, h),

@@ -3,7 +3,11 @@
 import numpy as np
 import pytest
 
-from lstmbook.chapters.gates import GATE_BLOCKS, fit_adding_problem, with_switch_gates
+from lstmbook.chapters.gates import (
+    GATE_BLOCKS,
+    fit_adding_problem,
+    with_switch_gates,
+)
 from lstmbook.scratch import GRU, LSTM, SimpleRNN
 
 

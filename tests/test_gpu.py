@@ -6,7 +6,10 @@ import keras
 import pytest
 import tensorflow as tf
 
-from lstmbook.chapters.article import build_sequence_classifier, build_sequence_regressor
+from lstmbook.chapters.article import (
+    build_sequence_classifier,
+    build_sequence_regressor,
+)
 from lstmbook.keras_side.bridge import from_keras_layer
 from lstmbook.keras_side.cudnn import cudnn_compatible
 from lstmbook.keras_side.peephole import PeepholeLSTM

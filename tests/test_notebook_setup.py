@@ -73,9 +73,46 @@ def test_show_source_is_the_real_source_cut_to_a_passage():
     )
     lines = passage.splitlines()
     assert lines[0].startswith("i_t = sigmoid") and lines[-1].startswith("h_t = o_t")
-    assert len(lines) == 7
+    body = source_lines(reference.lstm_step_forward)
+    assert textwrap.indent(passage, "    ") in body  # one contiguous passage
     shown = show_source(reference.lstm_step_forward, start_at="i_t", end_at="h_t = o_t")
     assert shown.data == source_lines(reference.lstm_step_forward, start_at="i_t", end_at="h_t = o_t")
     assert "<span" in shown._repr_html_()
     with pytest.raises(ValueError, match="not found"):
         source_lines(reference.lstm_step_forward, start_at="no such line")
+
+
+def test_show_source_replaces_argument_checks_by_one_comment():
+    from lstmbook.notebook import ARGUMENT_CHECKS, source_lines
+    from lstmbook.scratch import LSTM
+
+    shown = source_lines(LSTM.__init__)
+    assert "_checks." not in shown
+    assert "# ... checks and sets self.input_size, self.hidden_size" in shown
+    assert "rng = np.random.default_rng(seed)" in shown  # the lesson stays
+    whole = source_lines(LSTM.__init__, argument_checks=True)
+    assert "_checks.positive_int(" in whole and ARGUMENT_CHECKS not in whole
+
+
+def test_show_source_elides_if_raise_blocks_but_keeps_other_ifs():
+    from lstmbook.notebook import ARGUMENT_CHECKS, _without_argument_checks
+
+    lines = [
+        "def f(x, n):",
+        "    if n < 1:",
+        "        raise ValueError('n must be positive')",
+        "",
+        "    if x.ndim != 2:",
+        "        raise ValueError('x must be 2-D')",
+        "    if n > 3:",
+        "        x = x * 2",
+        "    return x",
+    ]
+    out = _without_argument_checks(lines)
+    assert out == [
+        "def f(x, n):",
+        "    " + ARGUMENT_CHECKS,
+        "    if n > 3:",
+        "        x = x * 2",
+        "    return x",
+    ]

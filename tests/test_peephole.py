@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 
 from lstmbook.keras_side.bridge import copy_to_keras, to_keras_layer
-from lstmbook.keras_side.peephole import PeepholeLSTM, PeepholeLSTMCell, UnitForgetBias
+from lstmbook.keras_side.peephole import (
+    PeepholeLSTM,
+    PeepholeLSTMCell,
+    UnitForgetBias,
+)
 from lstmbook.scratch import LSTM
 from lstmbook.scratch.params import lstm_param_count
 

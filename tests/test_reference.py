@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 from conftest import randomise_params
 
-from lstmbook.scratch import GRU, LSTM, SimpleRNN, gradcheck, numeric_gradient, relative_error
+from lstmbook.scratch import (
+    GRU,
+    LSTM,
+    SimpleRNN,
+    gradcheck,
+    numeric_gradient,
+    relative_error,
+)
 from lstmbook.scratch import reference as ref
 
 B, T, X, H = 3, 5, 4, 6

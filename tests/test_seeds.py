@@ -7,7 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from lstmbook.seeds import SEED_OFFSET_VARIABLE, STRIDE, book_seed, book_seeds, seed_offset
+from lstmbook.seeds import (
+    SEED_OFFSET_VARIABLE,
+    STRIDE,
+    book_seed,
+    book_seeds,
+    seed_offset,
+)
 
 
 def test_unset_or_zero_changes_nothing(monkeypatch):

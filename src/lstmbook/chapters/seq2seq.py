@@ -1,21 +1,24 @@
-"""Serves practice/02 and practice/03: vocabularies, teacher forcing, decoding loops, scores.
+"""Serves practice/02 and practice/03: vocabularies, teacher forcing, decoding
+loops, scores.
 
-The two chapters translate dates written in many locales ("Freitag, 26. Juni 1953") into ISO 8601
-("1953-06-26") with a character-level encoder-decoder, first without attention (practice/02),
-then with it (practice/03). The Keras models are built in the chapters, where the reader sees the
-layers; what both chapters need around them lives here:
+The two chapters translate dates written in many locales ("Freitag, 26. Juni
+1953") into ISO 8601 ("1953-06-26") with a character-level encoder-decoder,
+first without attention (practice/02), then with it (practice/03). The Keras
+models are built in the chapters, where the reader sees the layers; what both
+chapters need around them lives here:
 
-- :class:`CharVocab`: characters to integer ids and back, with the special tokens ``<pad>`` (0),
-  ``<start>`` (1), ``<end>`` (2) and ``<unk>`` (3);
-- :func:`teacher_forcing_pair`: the decoder's input (the target shifted right behind
-  ``<start>``) and its target (the target followed by ``<end>``);
-- :func:`greedy_decode` and :func:`beam_decode`: inference one character at a time from a
-  ``step`` function that wraps the trained decoder;
-- :func:`exact_match`, :func:`char_accuracy` and :func:`field_accuracy`: scores of predicted ISO
-  strings;
-- :func:`dot_attention`: the context vector of one decoder step in NumPy (Luong's dot score), the
-  few lines ``keras.layers.Attention`` computes;
-- :func:`embed_in_filler`: a date hidden among random filler words, for long inputs.
+- :class:`CharVocab`: characters to integer ids and back, with the special
+  tokens ``<pad>`` (0), ``<start>`` (1), ``<end>`` (2) and ``<unk>`` (3);
+- :func:`teacher_forcing_pair`: the decoder's input (the target shifted right
+  behind ``<start>``) and its target (the target followed by ``<end>``);
+- :func:`greedy_decode` and :func:`beam_decode`: inference one character at a
+  time from a ``step`` function that wraps the trained decoder;
+- :func:`exact_match`, :func:`char_accuracy` and :func:`field_accuracy`: scores
+  of predicted ISO strings;
+- :func:`dot_attention`: the context vector of one decoder step in NumPy
+  (Luong's dot score), the few lines ``keras.layers.Attention`` computes;
+- :func:`embed_in_filler`: a date hidden among random filler words, for long
+  inputs.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ SPECIAL_TOKENS = ("<pad>", "<start>", "<end>", "<unk>")
 
 @dataclass(frozen=True)
 class CharVocab:
-    """Characters to ids: the four special tokens first, then ``chars`` in order.
+    """Characters to ids: the four special tokens first, then ``chars`` in
+    order.
 
     Attributes:
-        chars: the characters the vocabulary knows, ids ``4, 5, ...``; any other character is
-            encoded as ``<unk>`` (3).
+        chars: the characters the vocabulary knows, ids ``4, 5, ...``; any
+            other character is encoded as ``<unk>`` (3).
     """
 
     chars: tuple[str, ...]
@@ -53,23 +57,31 @@ class CharVocab:
         """Character -> id."""
         return {c: k + len(SPECIAL_TOKENS) for k, c in enumerate(self.chars)}
 
-    def encode(self, texts: Sequence[str], length: int | None = None) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], length: int | None = None
+    ) -> np.ndarray:
         """Ids of each text, padded with ``<pad>`` (0) at the end.
 
         Args:
             texts: ``n`` strings.
-            length: the padded length ``L``; the longest text's length if ``None``.
+            length: the padded length ``L``; the longest text's length if
+                ``None``.
 
         Returns:
             An ``int32`` array of shape ``(n, L)``.
         """
         if isinstance(texts, str):
-            raise ValueError("texts must be a sequence of strings, got one string")
+            raise ValueError(
+                "texts must be a sequence of strings, got one string"
+            )
         texts = list(texts)
         longest = max((len(t) for t in texts), default=0)
         length = longest if length is None else length
         if length < longest:
-            raise ValueError(f"length must be at least the longest text ({longest}), got {length}")
+            raise ValueError(
+                f"length must be at least the longest text ({longest}), got "
+                f"{length}"
+            )
         index = self.index
         ids = np.full((len(texts), length), PAD, dtype="int32")
         for row, text in enumerate(texts):
@@ -77,7 +89,8 @@ class CharVocab:
         return ids
 
     def decode(self, ids: Sequence[int]) -> str:
-        """The text of one row of ids: stops at ``<end>``, skips ``<pad>`` and ``<start>``."""
+        """The text of one row of ids: stops at ``<end>``, skips ``<pad>`` and
+        ``<start>``."""
         out = []
         for i in np.asarray(ids).ravel():
             if i == END:
@@ -166,33 +179,48 @@ def beam_decode(
 ) -> np.ndarray:
     """Beam search: keep the ``width`` most probable prefixes at every step.
 
-    Each of the ``B`` inputs gets ``width`` hypotheses (rows ``b * width + k``); each step extends
-    every hypothesis by every token, scores it by its summed log-probability, and keeps the best
-    ``width`` per input. A hypothesis that has produced ``<end>`` only extends by ``<pad>`` at no
+    Each of the ``B`` inputs gets ``width`` hypotheses (rows ``b * width +
+    k``); each step extends every hypothesis by every token, scores it by its
+    summed log-probability, and keeps the best ``width`` per input. A
+    hypothesis that has produced ``<end>`` only extends by ``<pad>`` at no
     cost. ``width=1`` is :func:`greedy_decode`.
 
-    Args: as :func:`greedy_decode`, plus ``width``, the number of hypotheses kept per input.
+    Args: as :func:`greedy_decode`, plus ``width``, the number of hypotheses
+    kept per input.
 
     Returns:
-        An ``int32`` array ``(B, max_length)``: the best hypothesis of each input.
+        An ``int32`` array ``(B, max_length)``: the best hypothesis of each
+        input.
     """
     if width < 1 or max_length < 1:
-        raise ValueError(f"width and max_length must be >= 1, got {width} and {max_length}")
+        raise ValueError(
+            f"width and max_length must be >= 1, got {width} and {max_length}"
+        )
     batch = int(np.shape(states[0])[0])
-    states = [np.repeat(np.asarray(s), width, axis=0) for s in states]  # (B * width, H)
+    states = [
+        np.repeat(np.asarray(s), width, axis=0) for s in states
+    ]  # (B * width, H)
     tokens = np.full((batch * width,), START, dtype="int32")
-    score = np.tile([0.0] + [-np.inf] * (width - 1), batch)  # one live hypothesis at first
+    score = np.tile(
+        [0.0] + [-np.inf] * (width - 1), batch
+    )  # one live hypothesis at first
     done = np.zeros(batch * width, dtype=bool)
     history = np.zeros((batch * width, 0), dtype="int32")
     for _ in range(max_length):
         probabilities, new_states = step(tokens, states)
-        logp = np.log(np.maximum(np.asarray(probabilities, dtype="float64"), 1e-30))
+        logp = np.log(
+            np.maximum(np.asarray(probabilities, dtype="float64"), 1e-30)
+        )
         vocab_size = logp.shape[1]
         logp[done] = -np.inf
         logp[done, PAD] = 0.0  # a finished hypothesis stays as it is
         total = (score[:, None] + logp).reshape(batch, width * vocab_size)
-        best = np.argsort(-total, axis=1, kind="stable")[:, :width]  # (B, width)
-        parent = (np.arange(batch)[:, None] * width + best // vocab_size).ravel()
+        best = np.argsort(-total, axis=1, kind="stable")[
+            :, :width
+        ]  # (B, width)
+        parent = (
+            np.arange(batch)[:, None] * width + best // vocab_size
+        ).ravel()
         tokens = (best % vocab_size).ravel().astype("int32")
         score = np.take_along_axis(total, best, axis=1).ravel()
         states = [np.asarray(s)[parent] for s in new_states]
@@ -201,7 +229,9 @@ def beam_decode(
     return history.reshape(batch, width, max_length)[:, 0]
 
 
-def _as_strings(name: str, values: Sequence[str], n: int | None = None) -> list[str]:
+def _as_strings(
+    name: str, values: Sequence[str], n: int | None = None
+) -> list[str]:
     values = [str(v) for v in values]
     if n is not None and len(values) != n:
         raise ValueError(f"{name} must have {n} strings, got {len(values)}")
@@ -209,15 +239,19 @@ def _as_strings(name: str, values: Sequence[str], n: int | None = None) -> list[
 
 
 def exact_match(predicted: Sequence[str], truth: Sequence[str]) -> np.ndarray:
-    """Per row, ``True`` when the predicted string equals the true one character for character."""
+    """Per row, ``True`` when the predicted string equals the true one
+    character for character."""
     truth = _as_strings("truth", truth)
     predicted = _as_strings("predicted", predicted, len(truth))
-    return np.array([p == t for p, t in zip(predicted, truth, strict=True)], dtype=bool)
+    return np.array(
+        [p == t for p, t in zip(predicted, truth, strict=True)], dtype=bool
+    )
 
 
 def char_accuracy(predicted: Sequence[str], truth: Sequence[str]) -> float:
-    """The fraction of the true strings' characters predicted right at their position (a missing
-    character counts as wrong; characters predicted beyond the true length are ignored)."""
+    """The fraction of the true strings' characters predicted right at their
+    position (a missing character counts as wrong; characters predicted beyond
+    the true length are ignored)."""
     truth = _as_strings("truth", truth)
     predicted = _as_strings("predicted", predicted, len(truth))
     right = sum(
@@ -233,14 +267,24 @@ def char_accuracy(predicted: Sequence[str], truth: Sequence[str]) -> float:
 ISO_FIELDS = {"year": slice(0, 4), "month": slice(5, 7), "day": slice(8, 10)}
 
 
-def field_accuracy(predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
-    """For ISO dates ``YYYY-MM-DD``: the fraction of rows whose year, month and day are right."""
+def field_accuracy(
+    predicted: Sequence[str], truth: Sequence[str]
+) -> dict[str, float]:
+    """For ISO dates ``YYYY-MM-DD``: the fraction of rows whose year, month and
+    day are right."""
     truth = _as_strings("truth", truth)
     predicted = _as_strings("predicted", predicted, len(truth))
     if not truth:
         raise ValueError("truth is empty")
     return {
-        name: float(np.mean([p[cut] == t[cut] for p, t in zip(predicted, truth, strict=True)]))
+        name: float(
+            np.mean(
+                [
+                    p[cut] == t[cut]
+                    for p, t in zip(predicted, truth, strict=True)
+                ]
+            )
+        )
         for name, cut in ISO_FIELDS.items()
     }
 
@@ -287,16 +331,31 @@ def dot_attention(
     return context, weights
 
 
-FILLER_WORDS = ("alpha", "bravo", "delta", "echo", "gamma", "kilo", "lima", "nova", "omega", "zulu")
+FILLER_WORDS = (
+    "alpha",
+    "bravo",
+    "delta",
+    "echo",
+    "gamma",
+    "kilo",
+    "lima",
+    "nova",
+    "omega",
+    "zulu",
+)
 
 
 def embed_in_filler(
-    texts: Sequence[str], n_before: Sequence[int], n_after: Sequence[int], rng: np.random.Generator
+    texts: Sequence[str],
+    n_before: Sequence[int],
+    n_after: Sequence[int],
+    rng: np.random.Generator,
 ) -> list[str]:
-    """Each text with ``n_before[i]`` random filler words before it and ``n_after[i]`` after.
+    """Each text with ``n_before[i]`` random filler words before it and
+    ``n_after[i]`` after.
 
-    The filler words (``FILLER_WORDS``) carry no digits, so the date is still the only thing
-    to translate; the input only gets longer.
+    The filler words (``FILLER_WORDS``) carry no digits, so the date is still
+    the only thing to translate; the input only gets longer.
     """
     texts = _as_strings("texts", texts)
     if len(n_before) != len(texts) or len(n_after) != len(texts):

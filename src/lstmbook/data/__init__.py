@@ -1,22 +1,27 @@
-"""Data for every chapter: synthetic long-range tasks, the embedded Reber grammar, real series
-shipped with installed packages, time-series helpers and a character corpus. No network.
+"""Data for every chapter: synthetic long-range tasks, the embedded Reber
+grammar, real series shipped with installed packages, time-series helpers and a
+character corpus. No network.
 
-Every generator takes ``seed`` for ``numpy.random.default_rng`` and returns arrays shaped
-``x: (batch, time, features)``; bad arguments raise ``ValueError``.
+Every generator takes ``seed`` for ``numpy.random.default_rng`` and returns
+arrays shaped ``x: (batch, time, features)``; bad arguments raise
+``ValueError``.
 
 Modules:
 
-- :mod:`lstmbook.data.long_range`: :func:`adding_problem`, :func:`temporal_order`,
-  :func:`copy_task`.
-- :mod:`lstmbook.data.local_vs_memory`: :func:`first_symbol_task` (needs memory),
-  :func:`motif_task` (a local pattern a CNN finds cheaply).
-- :mod:`lstmbook.data.reber`: the (embedded) Reber grammar with legal-next-symbol targets.
-- :mod:`lstmbook.data.real`: :func:`sunspots`, :func:`co2`, :func:`digits_sequences`.
-- :mod:`lstmbook.data.series`: :func:`make_windows`, :func:`chronological_split`,
-  :class:`Scaler`.
-- :mod:`lstmbook.data.cldr`: real text from the Unicode CLDR inside ``babel``: names labelled by
-  language (:func:`~lstmbook.data.cldr.language_id_splits`) and dates in many locales paired
-  with ISO 8601 (:func:`~lstmbook.data.cldr.date_splits`), split deterministically.
+- :mod:`lstmbook.data.long_range`: :func:`adding_problem`,
+  :func:`temporal_order`, :func:`copy_task`.
+- :mod:`lstmbook.data.local_vs_memory`: :func:`first_symbol_task` (needs
+  memory), :func:`motif_task` (a local pattern a CNN finds cheaply).
+- :mod:`lstmbook.data.reber`: the (embedded) Reber grammar with
+  legal-next-symbol targets.
+- :mod:`lstmbook.data.real`: :func:`sunspots`, :func:`co2`,
+  :func:`digits_sequences`.
+- :mod:`lstmbook.data.series`: :func:`make_windows`,
+  :func:`chronological_split`, :class:`Scaler`.
+- :mod:`lstmbook.data.cldr`: real text from the Unicode CLDR inside ``babel``:
+  names labelled by language (:func:`~lstmbook.data.cldr.language_id_splits`)
+  and dates in many locales paired with ISO 8601
+  (:func:`~lstmbook.data.cldr.date_splits`), split deterministically.
 - :mod:`lstmbook.data.text`: :func:`stdlib_text_corpus`, :class:`CharVocab`,
   :func:`next_token_windows`, the baselines :func:`unigram_cross_entropy`,
   :func:`ngram_cross_entropy` and :func:`kneser_ney_cross_entropy` (with

@@ -1,4 +1,5 @@
-"""Argument checks shared by the data generators: each raises a ValueError naming what it expected."""
+"""Argument checks shared by the data generators: each raises a ValueError
+naming what it expected."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ __all__ = ["check_fraction", "check_int"]
 
 
 def check_fraction(name: str, value: object, *, allow_zero: bool) -> float:
-    """Return ``value`` as a float in ``(0, 1)`` (or ``[0, 1)`` with ``allow_zero``)."""
+    """Return ``value`` as a float in ``(0, 1)`` (or ``[0, 1)`` with
+    ``allow_zero``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
     number = float(value)

@@ -1,9 +1,10 @@
-"""Synthetic tasks with a long-range dependency: the adding problem, temporal order, copy memory.
+"""Synthetic tasks with a long-range dependency: the adding problem, temporal
+order, copy memory.
 
-Each generator takes a ``seed`` for ``numpy.random.default_rng`` (an int, or a ``Generator`` to
-continue a stream), returns float32 inputs ``x: (batch, time, features)`` and raises
-``ValueError`` on arguments that cannot produce the task (for example a sequence too short to
-place the markers).
+Each generator takes a ``seed`` for ``numpy.random.default_rng`` (an int, or a
+``Generator`` to continue a stream), returns float32 inputs ``x: (batch, time,
+features)`` and raises ``ValueError`` on arguments that cannot produce the task
+(for example a sequence too short to place the markers).
 """
 
 from __future__ import annotations
@@ -17,16 +18,28 @@ from ._checks import check_int
 ADDING_PROBLEM_BASELINE_MSE = 1.0 / 6.0
 """MSE of always predicting 1 on :func:`adding_problem`.
 
-The target is the sum of two independent U[0, 1] values: mean 1, variance 2 * 1/12 = 1/6, and the
-best constant prediction is the mean. A model must go below this to have learned anything.
+The target is the sum of two independent U[0, 1] values: mean 1, variance 2 *
+1/12 = 1/6, and the best constant prediction is the mean. A model must go below
+this to have learned anything.
 """
 
-TEMPORAL_ORDER_SYMBOLS: tuple[str, ...] = ("E", "B", "X", "Y", "a", "b", "c", "d")
-"""Input alphabet of :func:`temporal_order`; one-hot column ``k`` is ``TEMPORAL_ORDER_SYMBOLS[k]``."""
+TEMPORAL_ORDER_SYMBOLS: tuple[str, ...] = (
+    "E",
+    "B",
+    "X",
+    "Y",
+    "a",
+    "b",
+    "c",
+    "d",
+)
+"""Input alphabet of :func:`temporal_order`; one-hot column ``k`` is
+``TEMPORAL_ORDER_SYMBOLS[k]``."""
 
 TEMPORAL_ORDER_CLASSES: tuple[str, ...] = ("XX", "XY", "YX", "YY")
-"""Class ``k`` of :func:`temporal_order` is the pair of relevant symbols ``TEMPORAL_ORDER_CLASSES[k]``
-(the 1997 paper calls them Q, R, S, U). Chance accuracy is 1/4."""
+"""Class ``k`` of :func:`temporal_order` is the pair of relevant symbols
+``TEMPORAL_ORDER_CLASSES[k]`` (the 1997 paper calls them Q, R, S, U). Chance
+accuracy is 1/4."""
 
 
 def adding_problem(
@@ -34,11 +47,13 @@ def adding_problem(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem in the form of Arjovsky, Shah & Bengio (2016).
 
-    Each sequence has two input channels: channel 0 holds values drawn from U[0, 1); channel 1 is
-    a marker that is 0 everywhere except for exactly two 1s, one at a uniformly chosen step in the
-    first half ``[0, T // 2)`` and one in the second half ``[T // 2, T)``. The target is the sum of
-    the two marked values. Predicting the constant 1 gives an expected mean squared error of
-    ``1/6`` (:data:`ADDING_PROBLEM_BASELINE_MSE`): the baseline a model must beat.
+    Each sequence has two input channels: channel 0 holds values drawn from
+    U[0, 1); channel 1 is a marker that is 0 everywhere except for exactly two
+    1s, one at a uniformly chosen step in the first half ``[0, T // 2)`` and
+    one in the second half ``[T // 2, T)``. The target is the sum of the two
+    marked values. Predicting the constant 1 gives an expected mean squared
+    error of ``1/6`` (:data:`ADDING_PROBLEM_BASELINE_MSE`): the baseline a
+    model must beat.
 
     The marker positions can be read back with ``np.nonzero(x[..., 1])``.
 
@@ -67,12 +82,15 @@ def adding_problem(
     return x, y
 
 
-def temporal_order_positions(T: int) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Inclusive ranges of the two relevant positions of :func:`temporal_order` for length ``T``.
+def temporal_order_positions(
+    T: int,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Inclusive ranges of the two relevant positions of :func:`temporal_order`
+    for length ``T``.
 
-    The 1997 paper uses ``t1`` in [10, 20] and ``t2`` in [50, 60] for sequences of length about
-    100; these ranges scale with ``T``: ``t1`` in ``[max(1, T // 10), T // 5]`` and ``t2`` in
-    ``[T // 2, 6 T // 10]``.
+    The 1997 paper uses ``t1`` in [10, 20] and ``t2`` in [50, 60] for sequences
+    of length about 100; these ranges scale with ``T``: ``t1`` in ``[max(1, T
+    // 10), T // 5]`` and ``t2`` in ``[T // 2, 6 T // 10]``.
 
     Returns:
         ``((t1_low, t1_high), (t2_low, t2_high))``, 0-based step indices.
@@ -86,14 +104,17 @@ def temporal_order(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The temporal-order problem, task 6a of Hochreiter & Schmidhuber (1997).
 
-    Each sequence starts with ``E``, ends with the trigger symbol ``B`` and is otherwise filled
-    with noise symbols drawn uniformly from ``{a, b, c, d}``, except at two steps ``t1 < t2``
-    (ranges from :func:`temporal_order_positions`) which hold ``X`` or ``Y``. The class is the
-    ordered pair of those two symbols: ``XX``, ``XY``, ``YX`` or ``YY``
-    (:data:`TEMPORAL_ORDER_CLASSES`, uniformly distributed, so chance accuracy is 25%).
+    Each sequence starts with ``E``, ends with the trigger symbol ``B`` and is
+    otherwise filled with noise symbols drawn uniformly from ``{a, b, c, d}``,
+    except at two steps ``t1 < t2`` (ranges
+    from :func:`temporal_order_positions`) which hold ``X`` or ``Y``. The class
+    is the ordered pair of those two symbols: ``XX``, ``XY``, ``YX`` or ``YY``
+    (:data:`TEMPORAL_ORDER_CLASSES`, uniformly distributed, so chance accuracy
+    is 25%).
 
-    Differences from the paper: the length is fixed at ``T`` (the paper draws it from 100-110)
-    so that a batch is one dense array, and positions are 0-based.
+    Differences from the paper: the length is fixed at ``T`` (the paper draws
+    it from 100-110) so that a batch is one dense array, and positions are
+    0-based.
 
     Args:
         n: number of sequences (>= 1).
@@ -124,8 +145,11 @@ def temporal_order(
     return x, y
 
 
-def decode_symbols(x: np.ndarray, alphabet: tuple[str, ...] = TEMPORAL_ORDER_SYMBOLS) -> list[str]:
-    """Turn one-hot sequences back into strings, e.g. to print a temporal-order example.
+def decode_symbols(
+    x: np.ndarray, alphabet: tuple[str, ...] = TEMPORAL_ORDER_SYMBOLS
+) -> list[str]:
+    """Turn one-hot sequences back into strings, e.g. to print a temporal-order
+    example.
 
     Args:
         x: ``(n, time, len(alphabet))`` one-hot array.
@@ -136,7 +160,9 @@ def decode_symbols(x: np.ndarray, alphabet: tuple[str, ...] = TEMPORAL_ORDER_SYM
     """
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[-1] != len(alphabet):
-        raise ValueError(f"x must have shape (n, time, {len(alphabet)}), got {x.shape}")
+        raise ValueError(
+            f"x must have shape (n, time, {len(alphabet)}), got {x.shape}"
+        )
     return ["".join(alphabet[k] for k in row) for row in x.argmax(axis=-1)]
 
 
@@ -149,17 +175,19 @@ def copy_task(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The copy-memory problem in the form of Arjovsky, Shah & Bengio (2016).
 
-    Token ids: ``0`` is blank, ``1 .. n_symbols`` are data symbols, ``n_symbols + 1`` is the
-    delimiter. The input is ``copy_length`` random data symbols, ``T - 1`` blanks, the delimiter,
-    then ``copy_length`` blanks (length ``T + 2 copy_length``). The target is blank for the first
-    ``T + copy_length`` steps and then repeats the data symbols: the network must hold them in
-    memory for ``T`` steps. See :func:`copy_task_baseline_cross_entropy` for the loss of a network
+    Token ids: ``0`` is blank, ``1 .. n_symbols`` are data symbols,
+    ``n_symbols + 1`` is the delimiter. The input is ``copy_length`` random
+    data symbols, ``T - 1`` blanks, the delimiter, then ``copy_length`` blanks
+    (length ``T + 2 copy_length``). The target is blank for the first ``T +
+    copy_length`` steps and then repeats the data symbols: the network must
+    hold them in memory for ``T`` steps.
+    See :func:`copy_task_baseline_cross_entropy` for the loss of a network
     without memory.
 
     Args:
         n: number of sequences (>= 1).
-        T: the delay: ``T - 1`` blanks and the delimiter separate the data from the time to
-            recall it (>= 1).
+        T: the delay: ``T - 1`` blanks and the delimiter separate the data from
+            the time to recall it (>= 1).
         n_symbols: number of distinct data symbols (>= 2).
         seed: seed (or generator) for ``numpy.random.default_rng``.
         copy_length: how many symbols to memorise (>= 1).
@@ -184,12 +212,15 @@ def copy_task(
     return x, y
 
 
-def copy_task_baseline_cross_entropy(T: int, n_symbols: int = 8, copy_length: int = 10) -> float:
-    """Mean cross-entropy per step (nats) of the best network without memory on :func:`copy_task`.
+def copy_task_baseline_cross_entropy(
+    T: int, n_symbols: int = 8, copy_length: int = 10
+) -> float:
+    """Mean cross-entropy per step (nats) of the best network without memory
+    on :func:`copy_task`.
 
-    Such a network predicts blank with certainty until the delimiter has passed, then a uniform
-    guess over the ``n_symbols`` data symbols: ``copy_length * log(n_symbols) / (T + 2
-    copy_length)``.
+    Such a network predicts blank with certainty until the delimiter has
+    passed, then a uniform guess over the ``n_symbols`` data symbols:
+    ``copy_length * log(n_symbols) / (T + 2 copy_length)``.
     """
     T = check_int("T", T, 1)
     n_symbols = check_int("n_symbols", n_symbols, 2)

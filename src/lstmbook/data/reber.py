@@ -1,7 +1,8 @@
-"""The Reber grammar and the embedded Reber grammar (Hochreiter & Schmidhuber 1997, experiment 1).
+"""The Reber grammar and the embedded Reber grammar (Hochreiter & Schmidhuber
+1997, experiment 1).
 
-The Reber grammar is a small finite-state machine over the symbols ``B T P S X V E``; each
-state has two outgoing edges taken with probability 1/2::
+The Reber grammar is a small finite-state machine over the symbols ``B T P S X
+V E``; each state has two outgoing edges taken with probability 1/2::
 
     state 0 (after B): T -> 1, P -> 2
     state 1:           S -> 1, X -> 3
@@ -10,9 +11,10 @@ state has two outgoing edges taken with probability 1/2::
     state 4:           P -> 3, V -> 5
     state 5:           E (end)
 
-An *embedded* Reber string is ``B T <reber> T E`` or ``B P <reber> P E``. Predicting the next
-symbol is easy everywhere except at the second-to-last symbol, which must equal the second
-symbol: the network has to carry one bit across the whole inner string.
+An *embedded* Reber string is ``B T <reber> T E`` or ``B P <reber> P E``.
+Predicting the next symbol is easy everywhere except at the second-to-last
+symbol, which must equal the second symbol: the network has to carry one bit
+across the whole inner string.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ _GRAPH: dict[int, tuple[tuple[str, int], ...]] = {
 
 
 def reber_string(rng: np.random.Generator) -> str:
-    """Draw one Reber string, e.g. ``"BTSSXXTVVE"``; each edge is taken with probability 1/2."""
+    """Draw one Reber string, e.g. ``"BTSSXXTVVE"``; each edge is taken with
+    probability 1/2."""
     symbols, state = ["B"], 0
     while state != _END:
         symbol, state = _GRAPH[state][rng.integers(0, 2)]
@@ -49,44 +52,54 @@ def reber_string(rng: np.random.Generator) -> str:
 
 
 def embedded_reber_string(rng: np.random.Generator) -> str:
-    """Draw one embedded Reber string: ``B`` + (``T`` or ``P``) + Reber string + the same + ``E``."""
+    """Draw one embedded Reber string: ``B`` + (``T`` or ``P``) + Reber
+    string + the same + ``E``."""
     branch = "TP"[rng.integers(0, 2)]
     return "B" + branch + reber_string(rng) + branch + "E"
 
 
 def _inner_legal_next(inner: str) -> list[frozenset[str]]:
-    """Legal next symbols after each prefix of a Reber string (the last one: none)."""
+    """Legal next symbols after each prefix of a Reber string (the last one:
+    none)."""
     if len(inner) < 2 or inner[0] != "B" or inner[-1] != "E":
-        raise ValueError(f"not a Reber string (must start with B and end with E): {inner!r}")
+        raise ValueError(
+            f"not a Reber string (must start with B and end with E): {inner!r}"
+        )
     legal, state = [], 0
     for position, symbol in enumerate(inner[1:], start=1):
         edges = dict(_GRAPH[state]) if state != _END else {"E": None}
         legal.append(frozenset(edges))
         if symbol not in edges:
             raise ValueError(
-                f"not a Reber string: {symbol!r} at position {position} of {inner!r}, "
+                f"not a Reber string: {symbol!r} at position {position} of "
+                f"{inner!r}, "
                 f"expected one of {sorted(edges)}"
             )
         if state == _END:
             if position != len(inner) - 1:
-                raise ValueError(f"not a Reber string: symbols after E in {inner!r}")
+                raise ValueError(
+                    f"not a Reber string: symbols after E in {inner!r}"
+                )
             break
         state = edges[symbol]
     else:
-        raise ValueError(f"not a Reber string: {inner!r} ends before reaching E")
+        raise ValueError(
+            f"not a Reber string: {inner!r} ends before reaching E"
+        )
     return legal
 
 
 def embedded_reber_legal_next(string: str) -> list[frozenset[str]]:
-    """For each proper prefix ``string[:k + 1]``, the set of symbols that may legally follow it.
+    """For each proper prefix ``string[:k + 1]``, the set of symbols that may
+    legally follow it.
 
     Args:
         string: an embedded Reber string of length ``L``.
 
     Returns:
-        ``L - 1`` frozensets; entry ``k`` holds the legal successors of ``string[:k + 1]``.
-        The entry at ``k = L - 3`` (after the inner ``E``) is ``{string[1]}``: the long-range
-        dependency.
+        ``L - 1`` frozensets; entry ``k`` holds the legal successors of
+        ``string[:k + 1]``. The entry at ``k = L - 3`` (after the inner ``E``)
+        is ``{string[1]}``: the long-range dependency.
 
     Raises:
         ValueError: if ``string`` is not an embedded Reber string.
@@ -99,7 +112,8 @@ def embedded_reber_legal_next(string: str) -> list[frozenset[str]]:
         or string[-1] != "E"
     ):
         raise ValueError(
-            "not an embedded Reber string (expected B, T or P, a Reber string, the same T or P, "
+            "not an embedded Reber string (expected B, T or P, a Reber "
+            "string, the same T or P, "
             f"E): {string!r}"
         )
     inner = string[2:-2]
@@ -114,21 +128,26 @@ def embedded_reber_legal_next(string: str) -> list[frozenset[str]]:
 
 @dataclass(frozen=True)
 class ReberDataset:
-    """Embedded Reber strings, one-hot encoded for next-symbol prediction, zero-padded.
+    """Embedded Reber strings, one-hot encoded for next-symbol prediction,
+    zero-padded.
 
-    Step ``t`` of sequence ``i`` reads symbol ``strings[i][t]`` and must predict
-    ``strings[i][t + 1]``; a string of length ``L`` gives ``L - 1`` steps.
+    Step ``t`` of sequence ``i`` reads symbol ``strings[i][t]`` and must
+    predict ``strings[i][t + 1]``; a string of length ``L`` gives ``L - 1``
+    steps.
 
     Attributes:
         strings: the ``n`` strings.
-        x: ``(n, T_max, 7)`` float32 one-hot inputs over :data:`REBER_SYMBOLS`; padding is all 0,
-            so ``keras.layers.Masking(0.0)`` skips it.
-        next_symbol: ``(n, T_max)`` int64 index of the actual next symbol, ``-1`` on padding.
-        legal_next: ``(n, T_max, 7)`` float32 multi-hot set of legal next symbols, 0 on padding.
+        x: ``(n, T_max, 7)`` float32 one-hot inputs over :data:`REBER_SYMBOLS`;
+            padding is all 0, so ``keras.layers.Masking(0.0)`` skips it.
+        next_symbol: ``(n, T_max)`` int64 index of the actual next symbol,
+            ``-1`` on padding.
+        legal_next: ``(n, T_max, 7)`` float32 multi-hot set of legal next
+            symbols, 0 on padding.
         mask: ``(n, T_max)`` bool, True on real steps.
         lengths: ``(n,)`` int64 number of real steps, ``len(string) - 1``.
-        critical_step: ``(n,)`` int64 step whose target is the second-to-last symbol, the one that
-            must repeat the second symbol: ``len(string) - 3``.
+        critical_step: ``(n,)`` int64 step whose target is the second-to-last
+            symbol, the one that must repeat the second symbol: ``len(string) -
+            3``.
     """
 
     strings: list[str]
@@ -141,7 +160,8 @@ class ReberDataset:
 
 
 def encode_embedded_reber(strings: list[str]) -> ReberDataset:
-    """Encode embedded Reber strings into a :class:`ReberDataset` (ValueError if one is not)."""
+    """Encode embedded Reber strings into a :class:`ReberDataset` (ValueError
+    if one is not)."""
     if len(strings) == 0:
         raise ValueError("need at least one string, got an empty list")
     legal_sets = [embedded_reber_legal_next(s) for s in strings]
@@ -174,24 +194,28 @@ def embedded_reber_dataset(
     exclude: Collection[str] | None = None,
     min_length: int = 0,
 ) -> ReberDataset:
-    """Draw ``n`` embedded Reber strings and encode them (see :class:`ReberDataset`).
+    """Draw ``n`` embedded Reber strings and encode them
+    (see :class:`ReberDataset`).
 
     Args:
         n: number of strings (>= 1).
         seed: seed (or generator) for ``numpy.random.default_rng``.
-        exclude: strings that must not be drawn (redrawn instead), e.g. the training strings
-            when building a held-out test set; short strings are common, so without this a
-            "test" set shares many strings with the training set.
-        min_length: redraw strings shorter than this (at most 30), to lengthen the dependency
-            between the second and the second-to-last symbol. The shortest embedded strings
-            have 9 symbols, the mean is about 12, and only ~4% reach 20 and ~0.1% reach 30, so
-            values near 30 make drawing slow (~1 s for 500 strings at 25).
+        exclude: strings that must not be drawn (redrawn instead), e.g. the
+            training strings when building a held-out test set; short strings
+            are common, so without this a "test" set shares many strings with
+            the training set.
+        min_length: redraw strings shorter than this (at most 30), to lengthen
+            the dependency between the second and the second-to-last symbol.
+            The shortest embedded strings have 9 symbols, the mean is about 12,
+            and only ~4% reach 20 and ~0.1% reach 30, so values near 30 make
+            drawing slow (~1 s for 500 strings at 25).
     """
     n = check_int("n", n, 1)
     min_length = check_int("min_length", min_length, 0)
     if min_length > 30:
         raise ValueError(
-            f"min_length must be <= 30 (longer strings are very rare), got {min_length}"
+            "min_length must be <= 30 (longer strings are very rare), got "
+            f"{min_length}"
         )
     rng = np.random.default_rng(seed)
     banned = set(exclude) if exclude is not None else set()
@@ -203,12 +227,16 @@ def embedded_reber_dataset(
     return encode_embedded_reber(strings)
 
 
-def predicts_legal_next(scores: np.ndarray, legal_next: np.ndarray) -> np.ndarray:
-    """Whether a model's top-``k`` symbols are exactly the ``k`` legal next symbols, per step.
+def predicts_legal_next(
+    scores: np.ndarray, legal_next: np.ndarray
+) -> np.ndarray:
+    """Whether a model's top-``k`` symbols are exactly the ``k`` legal next
+    symbols, per step.
 
-    Works with softmax probabilities, sigmoid outputs or logits: at each step with ``k`` legal
-    successors, the prediction counts as right if the ``k`` highest scores are on those symbols.
-    Average it over ``mask`` (all steps) or at ``critical_step`` (the long-range symbol).
+    Works with softmax probabilities, sigmoid outputs or logits: at each step
+    with ``k`` legal successors, the prediction counts as right if the ``k``
+    highest scores are on those symbols. Average it over ``mask`` (all steps)
+    or at ``critical_step`` (the long-range symbol).
 
     Args:
         scores: ``(..., 7)`` model outputs over :data:`REBER_SYMBOLS`.
@@ -218,9 +246,12 @@ def predicts_legal_next(scores: np.ndarray, legal_next: np.ndarray) -> np.ndarra
         ``(...)`` bool; False wherever ``legal_next`` is all zero (padding).
     """
     scores, legal_next = np.asarray(scores), np.asarray(legal_next)
-    if scores.shape != legal_next.shape or scores.shape[-1] != len(REBER_SYMBOLS):
+    if scores.shape != legal_next.shape or scores.shape[-1] != len(
+        REBER_SYMBOLS
+    ):
         raise ValueError(
-            f"scores and legal_next must have the same shape (..., {len(REBER_SYMBOLS)}), "
+            "scores and legal_next must have the same shape (..., "
+            f"{len(REBER_SYMBOLS)}), "
             f"got {scores.shape} and {legal_next.shape}"
         )
     legal = legal_next > 0.5

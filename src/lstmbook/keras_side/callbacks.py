@@ -8,11 +8,13 @@ import keras
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall-clock seconds of every epoch, in ``self.seconds`` (one float per epoch).
+    """Wall-clock seconds of every epoch, in ``self.seconds`` (one float per
+    epoch).
 
     Args:
-        include_validation: count the validation pass at the end of each epoch too (the time a
-            user waits per epoch); by default only the training batches are timed.
+        include_validation: count the validation pass at the end of each epoch
+            too (the time a user waits per epoch); by default only the training
+            batches are timed.
     """
 
     def __init__(self, include_validation: bool = False) -> None:
@@ -32,5 +34,9 @@ class EpochTimer(keras.callbacks.Callback):
         self._last_batch = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None) -> None:
-        end = time.perf_counter() if self.include_validation else self._last_batch
+        end = (
+            time.perf_counter()
+            if self.include_validation
+            else self._last_batch
+        )
         self.seconds.append(end - self._start)

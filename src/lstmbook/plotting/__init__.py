@@ -1,10 +1,12 @@
-"""The book's figures: one style, LSTM cell diagrams drawn from the equations' symbols, charts.
+"""The book's figures: one style, LSTM cell diagrams drawn from the equations'
+symbols, charts.
 
-- :func:`use_book_style`, :data:`PALETTE` (Okabe-Ito): call the first once per notebook.
+- :func:`use_book_style`, :data:`PALETTE` (Okabe-Ito): call the first once per
+  notebook.
 - :func:`draw_lstm_cell` (``highlight=`` one gate's path, ``peepholes=True``),
   :func:`plot_cell_paths` (one panel per path), :func:`draw_unrolled_rnn`.
-- :func:`plot_gate_heatmaps`, :func:`plot_learning_curves`, :func:`plot_curves`,
-  :func:`add_markers`, :func:`add_baseline`.
+- :func:`plot_gate_heatmaps`, :func:`plot_learning_curves`,
+  :func:`plot_curves`, :func:`add_markers`, :func:`add_baseline`.
 
 Functions return the Figure and/or Axes they drew on and never write files.
 """
@@ -26,7 +28,14 @@ from .charts import (
     plot_gate_heatmaps,
     plot_learning_curves,
 )
-from .style import BOOK_RC, GATE_CMAP, GREY, PALETTE, SIGNED_CMAP, use_book_style
+from .style import (
+    BOOK_RC,
+    GATE_CMAP,
+    GREY,
+    PALETTE,
+    SIGNED_CMAP,
+    use_book_style,
+)
 from .unrolled import draw_unrolled_rnn
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Charts for experiments: gate heatmaps, learning curves (one run or mean ± std over seeds)."""
+"""Charts for experiments: gate heatmaps, learning curves (one run or mean ±
+std over seeds)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,18 @@ TRACE_NAMES: dict[str, str] = {
 
 
 def add_markers(
-    ax: Axes, positions: Sequence[float], label: str | None = None, *, width: float | None = None
+    ax: Axes,
+    positions: Sequence[float],
+    label: str | None = None,
+    *,
+    width: float | None = None,
 ) -> None:
-    """Mark x positions (e.g. marked time steps) in a way visible on any colour map.
+    """Mark x positions (e.g. marked time steps) in a way visible on any colour
+    map.
 
-    Without ``width``: dashed vertical lines. With ``width`` (e.g. 1 for a heatmap column): an
-    outlined band ``[p - width / 2, p + width / 2]`` that frames the column without hiding it.
+    Without ``width``: dashed vertical lines. With ``width`` (e.g. 1 for a
+    heatmap column): an outlined band ``[p - width / 2, p + width / 2]`` that
+    frames the column without hiding it.
     """
     import matplotlib.patheffects as path_effects
 
@@ -78,18 +85,21 @@ def plot_gate_heatmaps(
     *,
     title: str | None = None,
 ) -> tuple[Figure, np.ndarray]:
-    """Heatmaps of gate activations and states of one sequence: time on x, units on y.
+    """Heatmaps of gate activations and states of one sequence: time on x,
+    units on y.
 
-    The sigmoid gates (:data:`GATE_KEYS`: ``i``, ``f``, ``o``) share one colour scale from 0 to 1
-    (:data:`GATE_CMAP`), so their panels can be compared directly; every other key (``c``,
-    ``g``, ``h``) gets a diverging scale (:data:`SIGNED_CMAP`) symmetric about 0, from
-    ``[-1, 1]`` for ``g`` and ``h`` (tanh outputs) and from its largest absolute value for ``c``.
+    The sigmoid gates (:data:`GATE_KEYS`: ``i``, ``f``, ``o``) share one colour
+    scale from 0 to 1 (:data:`GATE_CMAP`), so their panels can be compared
+    directly; every other key (``c``, ``g``, ``h``) gets a diverging scale
+    (:data:`SIGNED_CMAP`) symmetric about 0, from ``[-1, 1]`` for ``g`` and
+    ``h`` (tanh outputs) and from its largest absolute value for ``c``.
 
     Args:
-        trace: maps a key to a ``(time, units)`` array for one sequence (take ``[0]`` of a
-            batched ``(batch, time, units)`` trace).
+        trace: maps a key to a ``(time, units)`` array for one sequence (take
+            ``[0]`` of a batched ``(batch, time, units)`` trace).
         keys: which traces to show, one panel each, top to bottom.
-        markers: time steps to frame on every panel (e.g. the adding problem's marked steps).
+        markers: time steps to frame on every panel (e.g. the adding problem's
+            marked steps).
         title: figure title.
 
     Returns:
@@ -99,34 +109,49 @@ def plot_gate_heatmaps(
 
     if not isinstance(trace, Mapping):
         raise ValueError(
-            f"trace must be a dict of (time, units) arrays, got {type(trace).__name__}"
+            "trace must be a dict of (time, units) arrays, got "
+            f"{type(trace).__name__}"
         )
     if isinstance(keys, str) or len(keys) == 0:
-        raise ValueError(f"keys must be a non-empty sequence of trace keys, got {keys!r}")
+        raise ValueError(
+            f"keys must be a non-empty sequence of trace keys, got {keys!r}"
+        )
     missing = [k for k in keys if k not in trace]
     if missing:
-        raise ValueError(f"keys {missing} are not in the trace, which has {sorted(trace)}")
+        raise ValueError(
+            f"keys {missing} are not in the trace, which has {sorted(trace)}"
+        )
     arrays = {}
     for key in keys:
         array = np.asarray(trace[key])
         if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
             raise ValueError(
-                f"trace[{key!r}] must be a numeric (time, units) array, got {array.dtype} with "
+                f"trace[{key!r}] must be a numeric (time, units) array, got "
+                f"{array.dtype} with "
                 f"shape {array.shape}; for a batch, pass trace[{key!r}][0]"
             )
         arrays[key] = array.astype(np.float64)
     lengths = {key: a.shape[0] for key, a in arrays.items()}
     if len(set(lengths.values())) != 1:
-        raise ValueError(f"all traces must have the same number of time steps, got {lengths}")
+        raise ValueError(
+            "all traces must have the same number of time steps, got "
+            f"{lengths}"
+        )
     n_steps = next(iter(lengths.values()))
     marks = [] if markers is None else [int(m) for m in markers]
     if any(not 0 <= m < n_steps for m in marks):
-        raise ValueError(f"markers must be time steps in [0, {n_steps}), got {marks}")
+        raise ValueError(
+            f"markers must be time steps in [0, {n_steps}), got {marks}"
+        )
 
     units = max(a.shape[1] for a in arrays.values())
     panel_height = float(np.clip(0.12 * units, 0.9, 2.4))
     fig, axes = plt.subplots(
-        len(keys), 1, figsize=(8, 0.7 + panel_height * len(keys)), sharex=True, squeeze=False,
+        len(keys),
+        1,
+        figsize=(8, 0.7 + panel_height * len(keys)),
+        sharex=True,
+        squeeze=False,
         layout="constrained",
     )  # fmt: skip
     axes = axes[:, 0]
@@ -136,11 +161,21 @@ def plot_gate_heatmaps(
         if key in GATE_KEYS:
             vmin, vmax, cmap = 0.0, 1.0, GATE_CMAP
         else:
-            bound = 1.0 if key in ("g", "h") else max(float(np.nanmax(np.abs(values))), 1e-12)
+            bound = (
+                1.0
+                if key in ("g", "h")
+                else max(float(np.nanmax(np.abs(values))), 1e-12)
+            )
             vmin, vmax, cmap = -bound, bound, SIGNED_CMAP
         image = ax.imshow(
-            values, aspect="auto", origin="lower", cmap=cmap, vmin=vmin, vmax=vmax,
-            interpolation="nearest", extent=(-0.5, n_steps - 0.5, -0.5, values.shape[0] - 0.5),
+            values,
+            aspect="auto",
+            origin="lower",
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+            extent=(-0.5, n_steps - 0.5, -0.5, values.shape[0] - 0.5),
         )  # fmt: skip
         ax.set_ylabel(_trace_label(key))
         ax.grid(False)
@@ -152,7 +187,9 @@ def plot_gate_heatmaps(
             fig.colorbar(image, ax=ax, pad=0.01, fraction=0.04)
         add_markers(ax, marks, width=1.0)
     if gate_image is not None:
-        colorbar = fig.colorbar(gate_image, ax=gate_axes, pad=0.01, fraction=0.04)
+        colorbar = fig.colorbar(
+            gate_image, ax=gate_axes, pad=0.01, fraction=0.04
+        )
         colorbar.set_label("gate value")
     axes[-1].set_xlabel("time step $t$")
     fig.supylabel("unit", fontsize=10)
@@ -162,15 +199,23 @@ def plot_gate_heatmaps(
 
 
 def _as_runs(name: str, values: Any) -> np.ndarray:
-    """One curve as ``(runs, points)`` float64: a list gives one run, a 2-D array several."""
-    array = np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values
+    """One curve as ``(runs, points)`` float64: a list gives one run, a 2-D
+    array several."""
+    array = (
+        np.asarray(values, dtype=np.float64)
+        if not isinstance(values, np.ndarray)
+        else values
+    )
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"curve {name!r} must be numeric, got dtype {array.dtype}")
+        raise ValueError(
+            f"curve {name!r} must be numeric, got dtype {array.dtype}"
+        )
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2 or array.shape[1] == 0:
         raise ValueError(
-            f"curve {name!r} must be a list of values or a (runs, points) array, got shape {array.shape}"
+            f"curve {name!r} must be a list of values or a (runs, points) "
+            f"array, got shape {array.shape}"
         )
     return array.astype(np.float64)
 
@@ -188,19 +233,24 @@ def plot_curves(
     ylabel: str = "y",
     title: str | None = None,
 ) -> tuple[Figure, Axes]:
-    """Plot named curves on one Axes; a curve given over several runs shows mean ± std.
+    """Plot named curves on one Axes; a curve given over several runs shows
+    mean ± std.
 
     Args:
-        curves: maps a legend label to a list of ``points`` values (one run) or a
-            ``(runs, points)`` array (e.g. seeds): drawn as the mean with a band of ± one
-            standard deviation, the legend saying over how many runs.
-        x: the x values, length ``points`` (default ``0 .. points - 1``); with several curves of
-            different lengths, each uses the first ``points`` values of ``x``.
+        curves: maps a legend label to a list of ``points`` values (one run) or
+            a ``(runs, points)`` array (e.g. seeds): drawn as the mean with a
+            band of ± one standard deviation, the legend saying over how many
+            runs.
+        x: the x values, length ``points`` (default ``0 .. points - 1``); with
+            several curves of different lengths, each uses the first ``points``
+            values of ``x``.
         ax: where to draw; a new Figure when None.
-        logx, logy: logarithmic axes (e.g. a gradient norm against the time lag).
+        logx, logy: logarithmic axes (e.g. a gradient norm against the time
+            lag).
         baseline: draw a grey dashed horizontal reference line at this value.
         baseline_label: its legend entry.
-        xlabel, ylabel, title: axis labels and title (a figure must always say what is plotted).
+        xlabel, ylabel, title: axis labels and title (a figure must always say
+            what is plotted).
 
     Returns:
         The Figure and the Axes.
@@ -208,12 +258,22 @@ def plot_curves(
     import matplotlib.pyplot as plt
 
     if not isinstance(curves, Mapping) or len(curves) == 0:
-        raise ValueError(f"curves must be a non-empty dict of name -> values, got {curves!r}")
+        raise ValueError(
+            "curves must be a non-empty dict of name -> values, got "
+            f"{curves!r}"
+        )
     runs = {name: _as_runs(name, values) for name, values in curves.items()}
     longest = max(r.shape[1] for r in runs.values())
-    xs = np.arange(longest, dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
+    xs = (
+        np.arange(longest, dtype=np.float64)
+        if x is None
+        else np.asarray(x, dtype=np.float64)
+    )
     if xs.ndim != 1 or xs.size < longest:
-        raise ValueError(f"x must be 1-D with at least {longest} values, got shape {xs.shape}")
+        raise ValueError(
+            f"x must be 1-D with at least {longest} values, got shape "
+            f"{xs.shape}"
+        )
     if ax is None:
         fig, ax = plt.subplots(layout="constrained")
     else:
@@ -225,11 +285,18 @@ def plot_curves(
         mean = values.mean(axis=0)
         if values.shape[0] > 1:
             std = values.std(axis=0)
-            ax.plot(points, mean, color=color, label=f"{name} (mean ± std, {values.shape[0]} runs)")
+            ax.plot(
+                points,
+                mean,
+                color=color,
+                label=f"{name} (mean ± std, {values.shape[0]} runs)",
+            )
             low = mean - std
             if logy:
                 low = np.where(low > 0, low, np.nan)
-            ax.fill_between(points, low, mean + std, color=color, alpha=0.2, lw=0)
+            ax.fill_between(
+                points, low, mean + std, color=color, alpha=0.2, lw=0
+            )
         else:
             ax.plot(points, mean, color=color, label=name)
     if baseline is not None:
@@ -256,14 +323,18 @@ def plot_learning_curves(
     ylabel: str = "loss",
     title: str | None = None,
 ) -> tuple[Figure, Axes]:
-    """Loss (or metric) per epoch, epochs counted from 1; see :func:`plot_curves`.
+    """Loss (or metric) per epoch, epochs counted from 1;
+    see :func:`plot_curves`.
 
-    ``histories`` maps a label to a list of per-epoch values (e.g. ``{"train": h.history["loss"],
-    "validation": h.history["val_loss"]}`` from Keras) or to a ``(seeds, epochs)`` array, shown
-    as mean ± std.
+    ``histories`` maps a label to a list of per-epoch values (e.g. ``{"train":
+    h.history["loss"], "validation": h.history["val_loss"]}`` from Keras) or to
+    a ``(seeds, epochs)`` array, shown as mean ± std.
     """
     if not isinstance(histories, Mapping) or len(histories) == 0:
-        raise ValueError(f"histories must be a non-empty dict of name -> values, got {histories!r}")
+        raise ValueError(
+            "histories must be a non-empty dict of name -> values, got "
+            f"{histories!r}"
+        )
     longest = max(_as_runs(name, v).shape[1] for name, v in histories.items())
     return plot_curves(
         histories,

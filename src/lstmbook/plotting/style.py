@@ -1,4 +1,5 @@
-"""The book's one figure style: Okabe-Ito colours, readable fonts, retina PNGs of modest size."""
+"""The book's one figure style: Okabe-Ito colours, readable fonts, retina PNGs
+of modest size."""
 
 from __future__ import annotations
 
@@ -14,17 +15,20 @@ PALETTE: dict[str, str] = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-"""The Okabe-Ito palette (Okabe & Ito 2008), distinguishable with every common colour-vision
-deficiency. Lines cycle through it in this order (yellow, hard to see on white, comes last)."""
+"""The Okabe-Ito palette (Okabe & Ito 2008), distinguishable with every common
+colour-vision deficiency. Lines cycle through it in this order (yellow, hard to
+see on white, comes last)."""
 
 GREY = "#9E9E9E"
 """Colour of context elements: baselines, de-emphasised diagram parts."""
 
 GATE_CMAP = "viridis"
-"""Colour map for values in [0, 1] (gate activations): perceptually uniform, colour-blind safe."""
+"""Colour map for values in [0, 1] (gate activations): perceptually uniform,
+colour-blind safe."""
 
 SIGNED_CMAP = "RdBu_r"
-"""Diverging colour map for signed values (cell state, candidate, hidden state), centred on 0."""
+"""Diverging colour map for signed values (cell state, candidate, hidden
+state), centred on 0."""
 
 BOOK_RC: dict[str, Any] = {
     "figure.dpi": 80,
@@ -47,19 +51,24 @@ BOOK_RC: dict[str, Any] = {
     "image.cmap": GATE_CMAP,
     "mathtext.fontset": "dejavusans",
 }
-"""rcParams set by :func:`use_book_style` (the colour cycle is added from :data:`PALETTE`)."""
+"""rcParams set by :func:`use_book_style` (the colour cycle is added
+from :data:`PALETTE`)."""
 
 
 def use_book_style(retina: bool = True) -> None:
-    """Apply the book's figure style to matplotlib (call once at the top of a notebook).
+    """Apply the book's figure style to matplotlib (call once at the top of a
+    notebook).
 
-    Sets :data:`BOOK_RC` and the Okabe-Ito colour cycle. Inside IPython/Jupyter with
-    ``retina=True`` it also asks the inline backend for retina PNGs
-    (``matplotlib_inline.backend_inline.set_matplotlib_formats("retina")``): twice the pixels of
-    the modest ``figure.dpi``, sharp on high-density screens while notebooks stay small.
+    Sets :data:`BOOK_RC` and the Okabe-Ito colour cycle. Inside IPython/Jupyter
+    with ``retina=True`` it also asks the inline backend for retina PNGs
+    (``matplotlib_inline.backend_inline.set_matplotlib_formats("retina")``):
+    twice the pixels of the modest ``figure.dpi``, sharp on high-density
+    screens while notebooks stay small.
     """
     import matplotlib as mpl
-    import matplotlib.pyplot  # noqa: F401  (activates the backend first, so it cannot undo these rcParams)
+
+    # Activates the backend first, so that it cannot undo these rcParams.
+    import matplotlib.pyplot  # noqa: F401
     from cycler import cycler
 
     mpl.rcParams.update(BOOK_RC)

@@ -1,4 +1,5 @@
-"""The folded recurrent cell next to its unrolled chain: the same weights at every time step."""
+"""The folded recurrent cell next to its unrolled chain: the same weights at
+every time step."""
 
 from __future__ import annotations
 
@@ -22,29 +23,39 @@ def draw_unrolled_rnn(
     cell_label: str = "A",
     state: Sequence[str] = ("h",),
 ) -> Axes:
-    """Draw a recurrent cell with its loop, ``=``, and the same cell unrolled over ``steps`` steps.
+    """Draw a recurrent cell with its loop, ``=``, and the same cell unrolled
+    over ``steps`` steps.
 
-    Step ``t`` (1-based) reads ``x_t`` from below and emits ``h_t`` upwards; the state arrows
-    between neighbouring copies carry ``h_t`` (and ``c_t`` for an LSTM, ``state=("h", "c")``),
-    starting from ``h_0`` (and ``c_0``).
+    Step ``t`` (1-based) reads ``x_t`` from below and emits ``h_t`` upwards;
+    the state arrows between neighbouring copies carry ``h_t`` (and ``c_t`` for
+    an LSTM, ``state=("h", "c")``), starting from ``h_0`` (and ``c_0``).
 
     Args:
         ax: where to draw; a new figure sized to the chain when None.
         steps: number of unrolled copies, 1 to 8.
-        cell_label: text inside each cell box (e.g. ``"A"``, ``"RNN"``, ``"LSTM"``).
+        cell_label: text inside each cell box (e.g. ``"A"``, ``"RNN"``,
+            ``"LSTM"``).
         state: the recurrent state names, ``("h",)`` or ``("h", "c")``.
 
     Returns:
-        The Axes (equal aspect, no frame). Cell boxes have ``gid`` ``"cell_folded"`` and
-        ``"cell_1"`` ... ``"cell_{steps}"``.
+        The Axes (equal aspect, no frame). Cell boxes have ``gid``
+        ``"cell_folded"`` and ``"cell_1"`` ... ``"cell_{steps}"``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 8:
-        raise ValueError(f"steps must be an integer from 1 to 8, got {steps!r}")
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, int)
+        or not 1 <= steps <= 8
+    ):
+        raise ValueError(
+            f"steps must be an integer from 1 to 8, got {steps!r}"
+        )
     state = tuple(state)
     if state not in (("h",), ("h", "c")):
         raise ValueError(f"state must be ('h',) or ('h', 'c'), got {state!r}")
     if not isinstance(cell_label, str):
-        raise ValueError(f"cell_label must be a str, got {type(cell_label).__name__}")
+        raise ValueError(
+            f"cell_label must be a str, got {type(cell_label).__name__}"
+        )
     width = _X_FIRST + _STEP * (steps - 1) + 0.9
     height = 4.0
     if ax is None:
@@ -60,11 +71,19 @@ def draw_unrolled_rnn(
     lw, font = 1.6 * scale, 13 * scale
 
     def arrow(
-        start: tuple[float, float], end: tuple[float, float], color: str = "#333333", **kw
+        start: tuple[float, float],
+        end: tuple[float, float],
+        color: str = "#333333",
+        **kw,
     ) -> None:
         ax.add_patch(
             FancyArrowPatch(
-                start, end, arrowstyle="-|>", mutation_scale=14 * scale, color=color, lw=lw,
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=14 * scale,
+                color=color,
+                lw=lw,
                 shrinkA=0, shrinkB=0, zorder=2, **kw,
             )
         )  # fmt: skip
@@ -79,7 +98,8 @@ def draw_unrolled_rnn(
         ax.add_patch(
             FancyBboxPatch(
                 (x - _BOX_W / 2, _Y - _BOX_H / 2), _BOX_W, _BOX_H,
-                boxstyle="round,pad=0,rounding_size=0.12", facecolor=PALETTE["bluish_green"],
+                boxstyle="round,pad=0,rounding_size=0.12",
+                facecolor=PALETTE["bluish_green"],
                 edgecolor="#333333", lw=lw, zorder=3, gid=gid,
             )
         )  # fmt: skip
@@ -102,9 +122,18 @@ def draw_unrolled_rnn(
     arrow(
         (right, _Y + 0.2),
         (right, _Y - 0.2),
-        connectionstyle=f"arc,angleA=0,angleB=0,armA={30 * scale},armB={30 * scale},rad={8 * scale}",
+        connectionstyle=(
+            f"arc,angleA=0,angleB=0,armA={30 * scale},armB={30 * scale},"
+            f"rad={8 * scale}"
+        ),
     )
-    label(right + 0.45, _Y, ", ".join(rf"${name}$" for name in state), ha="left", size=font * 0.85)
+    label(
+        right + 0.45,
+        _Y,
+        ", ".join(rf"${name}$" for name in state),
+        ha="left",
+        size=font * 0.85,
+    )
     label(_X_EQUALS, _Y, "=", size=font * 1.6)
 
     # Unrolled: the same cell once per time step.
@@ -118,7 +147,13 @@ def draw_unrolled_rnn(
             start = x - _STEP + _BOX_W / 2 if step > 1 else x - 0.95
             arrow((start, _Y + dy), (x - _BOX_W / 2, _Y + dy))
             if step == 1:
-                label(start - 0.05, _Y + dy, rf"${name}_0$", ha="right", size=font * 0.85)
+                label(
+                    start - 0.05,
+                    _Y + dy,
+                    rf"${name}_0$",
+                    ha="right",
+                    size=font * 0.85,
+                )
             else:
                 va, ty = ("bottom", 0.04) if dy >= 0 else ("top", -0.04)
                 label(

@@ -1,8 +1,10 @@
-"""LSTM, GRU and RNN from scratch in NumPy, with hand-written backpropagation through time.
+"""LSTM, GRU and RNN from scratch in NumPy, with hand-written backpropagation
+through time.
 
 Layers follow one contract, ``out, cache = layer.forward(x)`` and
-``dx, grads = layer.backward(dout, cache)``, with ``grads`` keyed like ``layer.params``; the
-weight layouts are those of Keras 3, so weights copy across with ``set_weights`` unchanged.
+``dx, grads = layer.backward(dout, cache)``, with ``grads`` keyed like
+``layer.params``; the weight layouts are those of Keras 3, so weights copy
+across with ``set_weights`` unchanged.
 """
 
 from .activations import log_softmax, sigmoid, softmax

@@ -1,4 +1,5 @@
-"""A fully connected layer ``y = x W + b`` on ``(batch, in)`` or per step on ``(batch, time, in)``."""
+"""A fully connected layer ``y = x W + b`` on ``(batch, in)`` or per step on
+``(batch, time, in)``."""
 
 from __future__ import annotations
 
@@ -19,40 +20,56 @@ class DenseCache:
 
 
 class Dense(HasParams):
-    """Dense layer, Glorot-uniform ``W`` ``(in, out)`` and zero ``b`` ``(out,)`` (as Keras).
+    """Dense layer, Glorot-uniform ``W`` ``(in, out)`` and zero ``b``
+    ``(out,)`` (as Keras).
 
     Args:
         in_features: size of the last input axis; out_features: units;
         seed: for ``numpy.random.default_rng``; dtype: float32 or float64.
 
-    Trainable parameters (``n_params``, ``count_params()``): ``in * out + out``.
+    Trainable parameters (``n_params``, ``count_params()``): ``in * out +
+    out``.
     """
 
     def __init__(
-        self, in_features: int, out_features: int, seed: int | None = 0, dtype: object = np.float32
+        self,
+        in_features: int,
+        out_features: int,
+        seed: int | None = 0,
+        dtype: object = np.float32,
     ) -> None:
         self.in_features = _checks.positive_int("in_features", in_features)
         self.out_features = _checks.positive_int("out_features", out_features)
         self.dtype = _checks.float_dtype(dtype)
         rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {
-            "W": glorot_uniform(rng, (self.in_features, self.out_features), self.dtype),
+            "W": glorot_uniform(
+                rng, (self.in_features, self.out_features), self.dtype
+            ),
             "b": np.zeros(self.out_features, dtype=self.dtype),
         }
 
     def __repr__(self) -> str:
-        return f"Dense({self.in_features}, {self.out_features}, dtype={self.dtype.name})"
+        sizes = f"{self.in_features}, {self.out_features}"
+        return f"Dense({sizes}, dtype={self.dtype.name})"
 
     def forward(self, x: object) -> tuple[np.ndarray, DenseCache]:
-        """``x``: ``(batch, in)`` or ``(batch, time, in)`` -> ``y`` of the same rank with ``out`` last."""
+        """``x``: ``(batch, in)`` or ``(batch, time, in)`` -> ``y`` of the same
+        rank with ``out`` last."""
         array = np.asarray(x)
         if array.ndim not in (2, 3):
             raise ValueError(
-                "x must be 2-D (batch, features) or 3-D (batch, time, features) with "
-                f"features={self.in_features}, got {array.ndim}-D array of shape {array.shape}"
+                "x must be 2-D (batch, features) or 3-D (batch, time, "
+                "features) with "
+                f"features={self.in_features}, got {array.ndim}-D array of "
+                f"shape {array.shape}"
             )
         shape = (None,) * (array.ndim - 1) + (self.in_features,)
-        layout = "(batch, features)" if array.ndim == 2 else "(batch, time, features)"
+        layout = (
+            "(batch, features)"
+            if array.ndim == 2
+            else "(batch, time, features)"
+        )
         x = _checks.checked_array(array, "x", shape, layout, self.dtype)
         y = np.matmul(x, self.params["W"])
         y += self.params["b"]
@@ -61,10 +78,13 @@ class Dense(HasParams):
     def backward(
         self, dy: object, cache: DenseCache, input_grad: bool = True
     ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-        """``dy``: the shape of ``y`` -> ``dx`` (shape of ``x``, or ``None``) and ``grads`` ``{"W", "b"}``."""
+        """``dy``: the shape of ``y`` -> ``dx`` (shape of ``x``, or ``None``)
+        and ``grads`` ``{"W", "b"}``."""
         _checks.cache_of(cache, DenseCache, self)
         x = cache.x
-        dy = _checks.upstream_gradient(dy, "dy", x.shape[:-1] + (self.out_features,), self.dtype)
+        dy = _checks.upstream_gradient(
+            dy, "dy", x.shape[:-1] + (self.out_features,), self.dtype
+        )
         x_flat = x.reshape(-1, self.in_features)
         dy_flat = dy.reshape(-1, self.out_features)
         grads = {"W": np.matmul(x_flat.T, dy_flat), "b": dy_flat.sum(axis=0)}

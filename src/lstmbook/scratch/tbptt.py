@@ -1,34 +1,38 @@
 """Truncated backpropagation through time (TBPTT) for the from-scratch models.
 
-Full BPTT runs the forward pass over all ``T`` steps, keeps the activations of every step and
-sends the gradient back to step 1. Truncated BPTT with a window of ``k`` steps splits the
-sequence into consecutive windows ``[0, k), [k, 2k), ...`` (the last may be shorter) and
+Full BPTT runs the forward pass over all ``T`` steps, keeps the activations of
+every step and sends the gradient back to step 1. Truncated BPTT with a window
+of ``k`` steps splits the sequence into consecutive windows ``[0, k), [k,
+2k), ...`` (the last may be shorter) and
 
-- **carries the state**: the final state of each window (``(h, c)`` for an LSTM, ``h`` for a GRU
-  or SimpleRNN, per layer) is the initial state of the next, so the forward pass computes
-  exactly what the model computes on the whole sequence;
-- **cuts the gradient** at the window boundaries: the state entering a window is treated as a
-  constant, so a loss inside a window sends no gradient into earlier windows. A window's
-  activations can be dropped as soon as its backward pass has run: memory grows with ``k``,
-  not with ``T``.
+- **carries the state**: the final state of each window (``(h, c)`` for an
+  LSTM, ``h`` for a GRU or SimpleRNN, per layer) is the initial state of the
+  next, so the forward pass computes exactly what the model computes on the
+  whole sequence;
+- **cuts the gradient** at the window boundaries: the state entering a window
+  is treated as a constant, so a loss inside a window sends no gradient into
+  earlier windows. A window's activations can be dropped as soon as its
+  backward pass has run: memory grows with ``k``, not with ``T``.
 
-The price: a dependency longer than the window cannot be learned *from scratch*, because the
-gradient that would teach the network to store the early input never reaches it; it can still
-be used when shorter examples, inside the window, teach the same mechanism (the chapter
-"Training in practice" of the book measures both). With ``window >= T`` there is a single window and the gradients are
-those of full BPTT, bit for bit.
+The price: a dependency longer than the window cannot be learned *from
+scratch*, because the gradient that would teach the network to store the early
+input never reaches it; it can still be used when shorter examples, inside the
+window, teach the same mechanism (the chapter "Training in practice" of the
+book measures both). With ``window >= T`` there is a single window and the
+gradients are those of full BPTT, bit for bit.
 
 Two ways to use the windows' gradients (``update_each_window`` below):
 
-- accumulate them and make one update per batch: the window losses are weighted by their
-  share of the steps, so the loss is the whole sequence's mean loss and only the truncation
-  differs from full BPTT (a clean comparison);
-- update after every window (Williams & Peng's BPTT(k; k), the usual way to train on streams
-  too long to unroll): each window's mean loss is its own objective, and the next window runs
-  with the updated weights.
+- accumulate them and make one update per batch: the window losses are weighted
+  by their share of the steps, so the loss is the whole sequence's mean loss
+  and only the truncation differs from full BPTT (a clean comparison);
+- update after every window (Williams & Peng's BPTT(k; k), the usual way to
+  train on streams too long to unroll): each window's mean loss is its own
+  objective, and the next window runs with the updated weights.
 
-With a sequence-to-one model (``return_sequences=False``) only the last window holds a loss, so
-the earlier windows run forward only and the backward pass covers the last ``k`` steps.
+With a sequence-to-one model (``return_sequences=False``) only the last window
+holds a loss, so the earlier windows run forward only and the backward pass
+covers the last ``k`` steps.
 """
 
 from __future__ import annotations
@@ -43,14 +47,19 @@ from lstmbook.scratch import Sequential, _checks
 
 
 def window_slices(steps: int, window: int) -> list[slice]:
-    """The windows of truncated BPTT over ``steps`` time steps, aligned at step 0.
+    """The windows of truncated BPTT over ``steps`` time steps, aligned at step
+    0.
 
-    ``window_slices(10, 4)`` is ``[slice(0, 4), slice(4, 8), slice(8, 10)]``; a window at least
-    as long as the sequence gives the single window ``[slice(0, steps)]`` (full BPTT).
+    ``window_slices(10, 4)`` is ``[slice(0, 4), slice(4, 8), slice(8, 10)]``; a
+    window at least as long as the sequence gives the single window ``[slice(0,
+    steps)]`` (full BPTT).
     """
     steps = _checks.positive_int("steps", steps)
     window = _checks.positive_int("window", window)
-    return [slice(start, min(start + window, steps)) for start in range(0, steps, window)]
+    return [
+        slice(start, min(start + window, steps))
+        for start in range(0, steps, window)
+    ]
 
 
 @dataclass
@@ -58,15 +67,15 @@ class TruncatedGradients:
     """What :func:`truncated_loss_and_grads` returns.
 
     Attributes:
-        loss: the mean loss over the whole batch and sequence (the forward pass is exact, so it
-            equals the full-BPTT loss).
-        grads: one dict per layer, in the order of ``model.layers`` (recurrent layers, then the
-            head), keyed like each layer's ``params``: the truncated gradients, summed over the
-            windows.
-        dx: ``(batch, time, features)`` the truncated gradient w.r.t. the input, or ``None``
-            unless ``input_grad=True``.
-        peak_cache_bytes: the most bytes the recurrent layers' caches held at once (one
-            window's worth), the memory that truncation saves.
+        loss: the mean loss over the whole batch and sequence (the forward pass
+            is exact, so it equals the full-BPTT loss).
+        grads: one dict per layer, in the order of ``model.layers`` (recurrent
+            layers, then the head), keyed like each layer's ``params``: the
+            truncated gradients, summed over the windows.
+        dx: ``(batch, time, features)`` the truncated gradient w.r.t. the
+            input, or ``None`` unless ``input_grad=True``.
+        peak_cache_bytes: the most bytes the recurrent layers' caches held at
+            once (one window's worth), the memory that truncation saves.
     """
 
     loss: float
@@ -81,7 +90,8 @@ class _Window:
 
     span: slice
     loss: float  # the window's own mean loss
-    weight: float  # its share of the sequence loss (w / T per step, 1 for sequence-to-one)
+    # Its share of the sequence loss (w / T per step, 1 for sequence-to-one).
+    weight: float
     grads: list[dict[str, np.ndarray]]
     dx: np.ndarray | None
     cache_bytes: int
@@ -90,12 +100,15 @@ class _Window:
 def _check_model(model: object) -> Sequential:
     if not isinstance(model, Sequential):
         raise ValueError(
-            f"model must be an lstmbook.scratch.Sequential, got {type(model).__name__}"
+            "model must be an lstmbook.scratch.Sequential, got "
+            f"{type(model).__name__}"
         )
     return model
 
 
-def _check_data(model: Sequential, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(
+    model: Sequential, x: object, y: object
+) -> tuple[np.ndarray, np.ndarray]:
     x = model._inputs(x)
     y = model._target(y, len(x))
     if model.return_sequences and y.shape[1:2] != x.shape[1:2]:
@@ -107,21 +120,28 @@ def _check_data(model: Sequential, x: object, y: object) -> tuple[np.ndarray, np
 
 
 def _copy_state(state: object) -> object:
-    """A copy of a layer's final state: the next window recycles the buffers it is a view of."""
+    """A copy of a layer's final state: the next window recycles the buffers it
+    is a view of."""
     if isinstance(state, tuple):
         return tuple(np.array(s) for s in state)
     return np.array(state)
 
 
 def _windows(
-    model: Sequential, x: np.ndarray, y: np.ndarray, window: int, input_grad: bool
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    window: int,
+    input_grad: bool,
 ) -> Iterator[_Window]:
-    """Run the windows in order, carrying the state; yield each window that holds a loss.
+    """Run the windows in order, carrying the state; yield each window that
+    holds a loss.
 
-    Each window is the model's forward pass from the carried state, then its backward pass
-    (which drops the gradient w.r.t. that state: the cut). A generator: the forward pass of a
-    window starts only when the caller asks for it, so a caller that updates the weights
-    between windows runs the next window with the new weights.
+    Each window is the model's forward pass from the carried state, then its
+    backward pass (which drops the gradient w.r.t. that state: the cut). A
+    generator: the forward pass of a window starts only when the caller asks
+    for it, so a caller that updates the weights between windows runs the next
+    window with the new weights.
     """
     steps = x.shape[1]
     spans = window_slices(steps, window)
@@ -142,23 +162,32 @@ def _windows(
 
 
 def truncated_loss_and_grads(
-    model: Sequential, x: object, y: object, window: int, *, input_grad: bool = False
+    model: Sequential,
+    x: object,
+    y: object,
+    window: int,
+    *,
+    input_grad: bool = False,
 ) -> TruncatedGradients:
-    """The loss on a batch and its truncated-BPTT gradients, with the weights held fixed.
+    """The loss on a batch and its truncated-BPTT gradients, with the weights
+    held fixed.
 
     Args:
         model: an ``lstmbook.scratch.Sequential``.
         x: ``(batch, time, features)``.
-        y: the targets, as for ``model.fit``: ``(batch, ...)``, or ``(batch, time, ...)`` with
-            ``return_sequences=True``.
-        window: ``k``, the truncation window in steps (``>= time`` gives full BPTT).
-        input_grad: also return the gradient w.r.t. ``x`` (zero at every step whose window
-            holds no loss, e.g. all but the last ``k`` steps of a sequence-to-one model).
+        y: the targets, as for ``model.fit``: ``(batch, ...)``, or ``(batch,
+            time, ...)`` with ``return_sequences=True``.
+        window: ``k``, the truncation window in steps (``>= time`` gives full
+            BPTT).
+        input_grad: also return the gradient w.r.t. ``x`` (zero at every step
+            whose window holds no loss, e.g. all but the last ``k`` steps of a
+            sequence-to-one model).
 
     Returns:
-        A :class:`TruncatedGradients`. Per-step losses of the windows are weighted by their
-        share of the steps, so ``loss`` and ``grads`` are those of the whole sequence's mean
-        loss, except that no gradient crosses a window boundary.
+        A :class:`TruncatedGradients`. Per-step losses of the windows are
+        weighted by their share of the steps, so ``loss`` and ``grads`` are
+        those of the whole sequence's mean loss, except that no gradient
+        crosses a window boundary.
     """
     model = _check_model(model)
     x, y = _check_data(model, x, y)
@@ -184,7 +213,9 @@ def truncated_loss_and_grads(
                     into[name] += grad
         if dx is not None:
             dx[:, part.span] = part.dx
-    return TruncatedGradients(loss=total, grads=grads, dx=dx, peak_cache_bytes=peak)
+    return TruncatedGradients(
+        loss=total, grads=grads, dx=dx, peak_cache_bytes=peak
+    )
 
 
 def tbptt_train_step(
@@ -195,19 +226,21 @@ def tbptt_train_step(
     *,
     update_each_window: bool = False,
 ) -> tuple[float, float]:
-    """One training step on a batch with truncated BPTT (clipping and optimizer of ``model``).
+    """One training step on a batch with truncated BPTT (clipping and optimizer
+    of ``model``).
 
     Args:
         model, x, y, window: as for :func:`truncated_loss_and_grads`.
-        update_each_window: ``False``: sum the windows' gradients and update once (the batch's
-            loss is the sequence mean, as in ``model.train_step``). ``True``: update after
-            every window that holds a loss, each window's mean loss being its own objective
+        update_each_window: ``False``: sum the windows' gradients and update
+            once (the batch's loss is the sequence mean, as in
+            ``model.train_step``). ``True``: update after every window that
+            holds a loss, each window's mean loss being its own objective
             (BPTT(k; k) of Williams & Peng).
 
     Returns:
-        ``(loss, norm)``: the sequence's mean loss as computed during the step, and the global
-        gradient norm before clipping (with ``update_each_window``, the largest over the
-        updates).
+        ``(loss, norm)``: the sequence's mean loss as computed during the step,
+        and the global gradient norm before clipping (with
+        ``update_each_window``, the largest over the updates).
     """
     if not update_each_window:
         result = truncated_loss_and_grads(model, x, y, window)
@@ -235,24 +268,29 @@ def fit_tbptt(
     shuffle: bool = True,
     seed: int | None = 0,
 ) -> dict[str, list[float]]:
-    """Train ``model`` with truncated BPTT (``window=k``) or full BPTT (``window=None``).
+    """Train ``model`` with truncated BPTT (``window=k``) or full BPTT
+    (``window=None``).
 
-    The mini-batch loop of ``model.fit`` (shuffling with ``numpy.random.default_rng(seed)``,
-    batches in the same order, no progress bar) around a truncated-BPTT step, so full and
-    truncated runs differ only in the gradient.
+    The mini-batch loop of ``model.fit`` (shuffling with
+    ``numpy.random.default_rng(seed)``, batches in the same order, no progress
+    bar) around a truncated-BPTT step, so full and truncated runs differ only
+    in the gradient.
 
     Args:
-        model: an ``lstmbook.scratch.Sequential`` (its loss, optimizer and ``clip_norm`` are used).
+        model: an ``lstmbook.scratch.Sequential`` (its loss, optimizer and
+            ``clip_norm`` are used).
         x: ``(N, T, X)``; y: targets as for ``model.fit``.
         window: the truncation window ``k`` in steps, or ``None`` for full BPTT
             (``model.train_step``).
         epochs, batch_size: as in Keras (the last batch may be smaller).
-        validation_data: optional ``(x_val, y_val)``, evaluated after every epoch.
+        validation_data: optional ``(x_val, y_val)``, evaluated after every
+            epoch.
         update_each_window: see :func:`tbptt_train_step`.
         shuffle, seed: reshuffle the samples every epoch.
 
     Returns:
-        ``{"loss": [...], "val_loss": [...], "grad_norm": [...]}`` like ``model.fit``.
+        ``{"loss": [...], "val_loss": [...], "grad_norm": [...]}`` like
+        ``model.fit``.
     """
     model = _check_model(model)
     x, y = _check_data(model, x, y)
@@ -260,20 +298,33 @@ def fit_tbptt(
     if window is not None:
         window = _checks.positive_int("window", window)
         step = partial(
-            tbptt_train_step, model, window=window, update_each_window=update_each_window
+            tbptt_train_step,
+            model,
+            window=window,
+            update_each_window=update_each_window,
         )
     return model._fit_loop(
-        step, x, y, epochs, batch_size, validation_data, shuffle, seed, verbose=0
+        step,
+        x,
+        y,
+        epochs,
+        batch_size,
+        validation_data,
+        shuffle,
+        seed,
+        verbose=0,
     )
 
 
 def accuracy(model: Sequential, x: object, y: object) -> float:
-    """Fraction of correct labels (argmax of the logits), per sequence or per step."""
+    """Fraction of correct labels (argmax of the logits), per sequence or per
+    step."""
     predicted = _check_model(model).predict(x).argmax(axis=-1)
     labels = np.asarray(y)
     if predicted.shape != labels.shape:
         raise ValueError(
-            f"y must have shape {predicted.shape} (integer labels), got {labels.shape}"
+            f"y must have shape {predicted.shape} (integer labels), got "
+            f"{labels.shape}"
         )
     return float(np.mean(predicted == labels))
 
