@@ -6,7 +6,11 @@
   the tag of the package's version (``v`` + ``lstmbook.__version__``);
 - no notebook shows code through a MyST ``{literalinclude}`` (raw text in JupyterLab and Colab):
   the real source is a code cell's output (``lstmbook.notebook.show_source``);
-- every notebook is committed fully executed, in order, with no error output.
+- every notebook is committed fully executed, in order, with no error output;
+- every notebook opens with the same set-up cell (hidden in the HTML book);
+- every chapter says what it assumes and what the reader will be able to do, ends its lesson
+  with a "Key takeaways" list, and shows no tooling comments in its code;
+- a part's landing page has no numbered sections, so its chapters are numbered 1.1, 1.2, ...
 """
 
 import json
@@ -126,3 +130,81 @@ def test_chapter_module_names_its_chapters_in_its_first_line(module):
     for match in re.finditer(r"\b(?:(background|core_concepts|algorithm|code|trends|faq|practice)/)?(\d\d)\b", first):
         part = match.group(1) or part
         assert list((BOOK / part).glob(f"{match.group(2)}_*.ipynb")), f"{module}: {part}/{match.group(2)}"
+
+
+CHAPTERS = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
+SETUP_CELL = """\
+# Set-up: on Colab, install the book's package; everywhere, fix the seeds.
+import importlib.util
+
+BOOK = "git+https://github.com/lstmbook/lstm-book@v{version}"
+if importlib.util.find_spec("lstmbook") is None:  # e.g. on Colab
+    %pip install -q "lstmbook @ {{BOOK}}"
+
+from lstmbook.notebook import setup_notebook
+
+"""
+
+
+def _cells(notebook: Path) -> list[dict]:
+    return json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_setup_cell_is_the_same_everywhere(notebook):
+    first = next(c for c in _cells(notebook) if c["cell_type"] == "code")
+    source = "".join(first["source"])
+    expected = SETUP_CELL.format(version=lstmbook.__version__)
+    assert source.startswith(expected), "copy the set-up cell of book/practice/05"
+    assert re.fullmatch(r"setup_notebook\(seed=0(, [a-z_]+=\w+)*\)", source[len(expected) :])
+    assert "hide-input" in first["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_chapter_says_what_it_assumes_and_what_it_teaches(notebook):
+    opening = next(c for c in _cells(notebook) if c["cell_type"] == "markdown")
+    text = " ".join("".join(opening["source"]).split()).lower()
+    assert "assumes" in text, "say in the opening cell what the chapter assumes"
+    assert "you will be able to" in text, "say in the opening cell what the reader will be able to do"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_chapter_has_key_takeaways_before_its_exercises(notebook):
+    headings = [
+        line.strip()
+        for c in _cells(notebook)
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("## ")
+    ]
+    assert "## Key takeaways" in headings
+    if "## Exercises" in headings:
+        assert headings.count("## Exercises") == 1
+        assert headings.index("## Key takeaways") < headings.index("## Exercises")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(BOOK)))
+def test_code_cells_carry_no_tooling_comments(notebook):
+    for index, cell in enumerate(_cells(notebook)):
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            for marker in ("# fmt:", "# noqa", "NBVAL", "type: ignore", "pragma:"):
+                assert marker not in source, f"cell {index}: {marker!r}"
+
+
+PART_PAGES = sorted(BOOK.glob("*/index.md")) + sorted(BOOK.glob("*/index.ipynb"))
+
+
+@pytest.mark.parametrize("page", PART_PAGES, ids=lambda p: str(p.relative_to(BOOK)))
+def test_part_page_has_no_numbered_sections(page):
+    """A section of a part's landing page would take the part's first numbers (1.1, ...) and
+    push its chapters to 1.7; the landing page uses rubrics instead of headings."""
+    if page.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) for c in _cells(page) if c["cell_type"] == "markdown")
+    else:
+        text = page.read_text(encoding="utf-8")
+    in_fence = False
+    for line in text.splitlines():
+        if line.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        assert in_fence or not re.match(r"#{2,6} ", line), f"use a rubric, not a heading: {line!r}"
