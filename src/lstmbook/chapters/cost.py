@@ -1,5 +1,6 @@
-"""Serves trends/05 (compute cost), trends/02 and faq/03: what an LSTM layer
-costs.
+"""Serves trends/05, 02, faq/03, practice/04: what an LSTM layer costs.
+
+The engineering-notes appendix checks the count below against TensorFlow.
 
 Floating-point operations in closed form, and measured time.
 
@@ -63,11 +64,12 @@ def lstm_flops_breakdown(
         batch: ``B``, sequences processed together.
 
     Returns:
-        A dict with the keys ``input_matmul`` (``8BHX``, the product ``x_t W``,
-        a multiply-add counted as 2), ``recurrent_matmul`` (``8BH^2``, the
-        product ``h_{t-1} U``), ``elementwise`` (``12BH``, the element-wise
-        additions and multiplications) and ``nonlinearities`` (``5BH``
-        sigmoid/tanh evaluations; not FLOPs, listed for completeness).
+        A dict with the keys ``input_matmul`` (``8BHX``, the product
+        ``x_t W``, a multiply-add counted as 2), ``recurrent_matmul``
+        (``8BH^2``, the product ``h_{t-1} U``), ``elementwise`` (``12BH``,
+        the element-wise additions and multiplications) and
+        ``nonlinearities`` (``5BH`` sigmoid/tanh evaluations; not FLOPs,
+        listed for completeness).
     """
     x = _positive_int("input_size", input_size)
     h = _positive_int("units", units)
