@@ -292,10 +292,10 @@ def center_windows(x: Any) -> tuple[np.ndarray, np.ndarray]:
         x: ``(n, time, features)`` with NaN for missing values.
 
     Returns:
-        centered: ``(n, time, features)`` float32.
-        level: ``(n, 1, features)`` float64, the subtracted means; NaN for a
-            window and feature without any observation (its values stay NaN
-            too).
+        ``(centered, level)``: ``centered`` is ``(n, time, features)``
+        float32; ``level`` is ``(n, 1, features)`` float64, the subtracted
+        means, NaN for a window and feature without any observation (its
+        values stay NaN too).
     """
     values = _windows("x", x)
     observed = ~np.isnan(values)
