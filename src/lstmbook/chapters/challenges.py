@@ -57,18 +57,19 @@ from lstmbook.scratch.threads import one_blas_thread
 
 
 def input_sensitivity(layer, x: np.ndarray) -> np.ndarray:
-    """Size of the gradient that reaches each input step from the last hidden
-    state.
+    """Size of the gradient that reaches each input step from the last
+    hidden state.
 
-    Runs ``layer`` (a from-scratch :class:`~lstmbook.scratch.LSTM`, ``GRU`` or
-    ``SimpleRNN``) forward over ``x`` and back-propagates the gradient of ``s =
-    mean(h_T)`` (the mean over the units, summed over the batch) to the inputs.
-    Entry ``t`` is the mean over the batch of the norm ``||ds / dx_t||``: how
-    much a change of the input at step ``t`` can still move the final state,
-    i.e. the signal that would teach the network to use step ``t`` when the
-    loss is read at the end. The lag of step ``t`` is ``T - 1 - t``. (For the
-    Jacobian of ``h_T`` with respect to the recurrent *state* at every lag,
-    see :func:`lstmbook.scratch.probes.hidden_state_jacobian_norms`.)
+    Runs ``layer`` (a from-scratch :class:`~lstmbook.scratch.LSTM`,
+    ``GRU`` or ``SimpleRNN``) forward over ``x`` and back-propagates the
+    gradient of ``s = mean(h_T)`` (the mean over the units, summed over
+    the batch) to the inputs. Entry ``t`` is the mean over the batch of the
+    norm ``||ds / dx_t||``: how much a change of the input at step ``t``
+    can still move the final state, i.e. the signal that would teach the
+    network to use step ``t`` when the loss is read at the end. The lag of
+    step ``t`` is ``T - 1 - t``. (For the Jacobian of ``h_T`` with respect
+    to the recurrent *state* at every lag, see
+    :func:`lstmbook.scratch.probes.hidden_state_jacobian_norms`.)
 
     Args:
         layer: the recurrent layer, used as it is (its weights are not
@@ -192,17 +193,17 @@ def train_on_stream(
         validation: ``(x_val, y_val)``, the held-out data.
         steps: the budget of updates.
         batch_size: sequences per update.
-        eval_every: updates between two evaluations on ``validation`` (and one
-            before training, and one after the last update).
+        eval_every: updates between two evaluations on ``validation``
+            (and one before training, and one after the last update).
         seed: seed of the generator that draws the batches.
         target: a held-out loss; the first evaluation below it sets
             ``steps_to_solve``.
-        stop_at_target: stop training at that evaluation (saves time when only
-            the steps-to-solve or "solved or not" matter).
+        stop_at_target: stop training at that evaluation (saves time when
+            only the steps-to-solve or "solved or not" matter).
 
     Returns:
-        A :class:`StreamRun`. A loss that turns NaN or infinite stops the run
-        (``diverged``).
+        A :class:`StreamRun`. A loss that turns NaN or infinite stops the
+        run (``diverged``).
     """
     steps = _positive_int("steps", steps)
     batch_size = _positive_int("batch_size", batch_size)
