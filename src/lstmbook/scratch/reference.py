@@ -388,6 +388,35 @@ def rnn_backward(
     return _backward_over_time(rnn_step_backward, dhs, caches)
 
 
+def elman_forward(
+    xs: np.ndarray,
+    W_x: np.ndarray,
+    W_h: np.ndarray,
+    b: np.ndarray,
+    h0: np.ndarray | None = None,
+) -> np.ndarray:
+    """The simple (Elman) RNN over one sequence, as its equation.
+
+    ``h_t = tanh(W_x x_t + W_h h_{t-1} + b)``, with column vectors as in
+    the book's math (not the batch of rows of :func:`rnn_forward`, which
+    computes the same states with ``W = W_x^T`` and ``U = W_h^T``).
+
+    Args:
+        xs: ``(T, X)``, the input vector of every step.
+        W_x: ``(H, X)``; W_h: ``(H, H)``; b: ``(H,)``.
+        h0: ``(H,)``, the state before the first step (zeros if None).
+
+    Returns:
+        ``hs``: ``(T, H)``, the hidden state after every step.
+    """
+    h = np.zeros(W_h.shape[0]) if h0 is None else h0  # h_0
+    hs = []
+    for x_t in xs:  # one step per input vector
+        h = np.tanh(W_x @ x_t + W_h @ h + b)
+        hs.append(h)
+    return np.stack(hs)
+
+
 # ------------------------------------------------- the time loops of the cells
 # with one state (GRU, RNN)
 def _forward_over_time(step_forward, x, params, h0):
