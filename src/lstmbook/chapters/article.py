@@ -78,7 +78,9 @@ def build_lstm_model(input_shape, hidden_units, output_units):
 # 训练 LSTM 模型 [train the LSTM model]
 def train_lstm_model(model, data, labels, epochs, batch_size):
     model.compile(
-        optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"]
+        optimizer="adam",
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
     )
     model.fit(data, labels, epochs=epochs, batch_size=batch_size)
 
@@ -159,9 +161,9 @@ def build_sequence_regressor(
     """Reading (b): one prediction per time step.
 
     Returns:
-        A compiled model mapping ``(batch, time, features)`` to ``(batch, time,
-        n_outputs)`` (every LSTM returns sequences; the ``Dense`` acts on each
-        step), loss MSE.
+        A compiled model mapping ``(batch, time, features)`` to
+        ``(batch, time, n_outputs)`` (every LSTM returns sequences; the
+        ``Dense`` acts on each step), loss MSE.
     """
     if n_layers < 1:
         raise ValueError(f"n_layers must be >= 1, got {n_layers}")

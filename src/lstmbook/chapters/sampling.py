@@ -272,11 +272,7 @@ def generate_with_entropy(
         hs = x
         for k, layer in enumerate(model.recurrent):
             hs, cache = layer.forward(hs, state=states[k])
-            states[k] = (
-                tuple(np.copy(s) for s in cache.final_state)
-                if isinstance(cache.final_state, tuple)
-                else np.copy(cache.final_state)
-            )
+            states[k] = cache.final_state
         logits, _ = head.forward(hs[:, -1])
         probs = softmax_with_temperature(logits[0], temperature)
         drawn_from[step] = probs

@@ -61,10 +61,10 @@ def digits_sequences() -> tuple[np.ndarray, np.ndarray]:
     its 8 rows.
 
     Returns:
-        x: ``(1797, 8, 8)`` float32, ``(image, row = time step, pixel column =
-            feature)``;
-        intensities scaled from 0..16 to [0, 1].
-        y: ``(1797,)`` int64 digit labels 0-9.
+        ``(x, y)``: ``x`` of shape ``(1797, 8, 8)``, float32, indexed as
+        (image, row = time step, pixel column = feature), with intensities
+        scaled from 0..16 to [0, 1]; ``y`` of shape ``(1797,)``, int64 digit
+        labels 0-9.
     """
     from sklearn.datasets import load_digits
 

@@ -54,9 +54,9 @@ def make_windows(
             first); True keeps them, e.g. for a masking experiment.
 
     Returns:
-        X: ``(n, window, features)`` float32 (``features = 1`` for a 1-D
-            series).
-        y: ``(n, horizon)`` float32.
+        ``(X, y)``: ``X`` of shape ``(n, window, features)``, float32
+        (``features = 1`` for a 1-D series), and ``y`` of shape
+        ``(n, horizon)``, float32.
     """
     values = _as_float_array("series", series)
     if values.ndim == 1:

@@ -345,10 +345,10 @@ def to_keras(model: Sequential) -> keras.Sequential:
     """The Keras twin of a scratch :class:`~lstmbook.scratch.Sequential`,
     weights copied.
 
-    Every recurrent layer but the last returns sequences; the last does so when
-    ``model.return_sequences`` is set, and the ``Dense`` head is then applied
-    at every step, exactly as in the scratch model. The Keras model is not
-    compiled.
+    Every recurrent layer but the last returns sequences; the last does so
+    when ``model.return_sequences`` is set, and the ``Dense`` head is then
+    applied at every step, exactly as in the scratch model. The Keras model
+    is not compiled.
     """
     if not isinstance(model, Sequential):
         raise ValueError(
