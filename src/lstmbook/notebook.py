@@ -123,7 +123,9 @@ def setup_notebook(
             timing-dependent error with a timestamp ("NodeDef mentions
             attribute use_unbounded_threadpool"); this keeps it out of the
             stored outputs. Python's own warnings and exceptions are
-            unaffected.
+            unaffected, but every C-level message (a TensorFlow or BLAS
+            error printed by native code) is lost until the kernel restarts:
+            restart without this flag to see them.
     """
     tf = import_tensorflow_quietly(logical_cpus)
     import keras
