@@ -106,6 +106,8 @@ def test_show_source_elides_if_raise_blocks_but_keeps_other_ifs():
         "        raise ValueError('x must be 2-D')",
         "    if n > 3:",
         "        x = x * 2",
+        "    if x.sum() < 0:",
+        "        raise ValueError('a check after the work starts is kept')",
         "    return x",
     ]
     out = _without_argument_checks(lines)
@@ -114,5 +116,7 @@ def test_show_source_elides_if_raise_blocks_but_keeps_other_ifs():
         "    " + ARGUMENT_CHECKS,
         "    if n > 3:",
         "        x = x * 2",
+        "    if x.sum() < 0:",
+        "        raise ValueError('a check after the work starts is kept')",
         "    return x",
     ]

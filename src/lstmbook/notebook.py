@@ -179,17 +179,26 @@ def _is_argument_check(node: ast.stmt) -> bool:
 
 
 def _without_argument_checks(lines: list[str]) -> list[str]:
-    """``lines`` with every run of argument-check statements replaced by one
-    :data:`ARGUMENT_CHECKS` comment at the statements' indentation."""
+    """``lines`` with the argument checks that open each function body (the
+    statements before its first line of real work) replaced by one comment at
+    their indentation; checks later in the body are real logic and stay."""
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:  # a fragment that does not parse on its own
         return lines
-    spans = sorted(
-        (node.lineno - 1, node.end_lineno - 1)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.stmt) and _is_argument_check(node)
-    )
+    spans = []  # the checks that open a function body (after its docstring)
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = function.body
+        if body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+        for node in body:
+            if not _is_argument_check(node):
+                break
+            spans.append((node.lineno - 1, node.end_lineno - 1))
+    spans.sort()
     drop: dict[int, int] = {}  # first line of a run -> its last line
     for first, last in spans:
         if any(a <= first <= b for a, b in drop.items()):
